@@ -1,0 +1,709 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {SSTORE2} from "solady/src/utils/SSTORE2.sol";
+import {IRoundtable} from "./IRoundtable.sol";
+
+/// @title Roundtable
+/// @notice See {IRoundtable}. No owner, no proxy, no trusted forwarder: the log is only as trustworthy as this
+/// code, so nobody can change it.
+/// @dev Storage holds per session one packed header slot, the running transcript hash, one acted-bitmap slot,
+/// commitments for commit-then-reveal rounds and the agreed result. The immutable part of the configuration
+/// (its hash, the initiator, the parties, the round schedule) is written once as contract code (SSTORE2),
+/// which costs 200 gas a byte instead of 22,100 gas a slot and keeps creation at 255 parties under 5M gas.
+/// Payloads travel in calldata and events only.
+contract Roundtable is IRoundtable, EIP712 {
+    uint256 public constant MAX_PARTIES = 255;
+    uint256 public constant MAX_ROUNDS = 7;
+    uint256 public constant MAX_DURATION = 30 days;
+    /// @dev FROST key generation's second round at 255 parties is 48 * 254 = 12,192 bytes plus a header.
+    uint256 public constant MAX_PAYLOAD_BYTES = 16_384;
+    uint256 public constant MAX_PARAMS_BYTES = 1024;
+    /// @dev A BIP-340 signature (64 bytes) is the largest result; it fits the two result slots.
+    uint256 public constant MAX_RESULT_BYTES = 64;
+    uint256 public constant ENCRYPTION_KEY_BYTES = 33;
+
+    // keccak256("Accept(uint256 sessionId,bytes32 configHash,bytes encryptionKey)")
+    bytes32 private constant _ACCEPT_TYPEHASH = keccak256(
+        "Accept(uint256 sessionId,bytes32 configHash,bytes encryptionKey)"
+    );
+    // keccak256("Commit(uint256 sessionId,uint8 round,bytes32 commitment)")
+    bytes32 private constant _COMMIT_TYPEHASH = keccak256("Commit(uint256 sessionId,uint8 round,bytes32 commitment)");
+    // keccak256("Submit(uint256 sessionId,uint8 round,bytes payload)")
+    bytes32 private constant _SUBMIT_TYPEHASH = keccak256("Submit(uint256 sessionId,uint8 round,bytes payload)");
+    // keccak256("Complain(uint256 sessionId,uint8 round,uint8 accused,bytes evidence)")
+    bytes32 private constant _COMPLAIN_TYPEHASH = keccak256(
+        "Complain(uint256 sessionId,uint8 round,uint8 accused,bytes evidence)"
+    );
+
+    // Header.flags bits.
+    uint8 private constant _FLAG_SIGNING = 1;
+    uint8 private constant _FLAG_COMMIT_STEP = 2;
+    uint8 private constant _FLAG_REVEAL_STEP = 4;
+    // Every party acts exactly once per phase, so when a phase opens all n acted-bits are equal. Instead of
+    // clearing the bitmap (a 20,000-gas zero-to-nonzero write per phase), this bit says which value means
+    // "not yet acted" in the current phase; it flips as each phase completes.
+    uint8 private constant _FLAG_PARITY = 8;
+    uint8 private constant _FLAG_DISAGREED = 16;
+
+    // Layout of the SSTORE2 blob: configHash (32) | initiator (20) | parties (20 each) | commit-reveal mask (1)
+    // | round durations (4 each, big-endian).
+    uint256 private constant _INITIATOR_OFFSET = 32;
+    uint256 private constant _PARTIES_OFFSET = 52;
+
+    /// @dev One storage slot: 20 + 5 + 7 bytes.
+    struct Header {
+        address blob;
+        uint40 deadline;
+        uint8 partyCount;
+        uint8 threshold;
+        uint8 round;
+        uint8 roundCount;
+        Status status;
+        uint8 flags;
+        uint8 resultLength;
+    }
+
+    uint256 private _sessionCount;
+    mapping(uint256 sessionId => Header) private _headers;
+    mapping(uint256 sessionId => bytes32) private _transcripts;
+    mapping(uint256 sessionId => uint256) private _actedBits;
+    mapping(uint256 sessionId => mapping(uint256 party => bytes32)) private _commitments;
+    mapping(uint256 sessionId => bytes32[2]) private _results;
+
+    constructor() EIP712("Roundtable", "1") {}
+
+    // ───────────────────────────────────────────────────────────── creation
+
+    /// @inheritdoc IRoundtable
+    function createSession(SessionConfig calldata config) external returns (uint256 sessionId) {
+        uint256 n = config.parties.length;
+        _requirePartyCount(n);
+        _requireThreshold(config.threshold, n);
+        _requireAscendingParties(config.parties);
+        _requireSchedule(config.acceptanceDuration, config.rounds);
+        _requireParamsLength(config.params.length);
+        bool signing = config.kind == SessionKind.Signing;
+        if (signing) {
+            _requireSigningParams(config);
+        } else if (config.keySession != 0 || config.message != 0) {
+            revert RoundtableSigningParamsOnKeyGeneration(config.keySession, config.message);
+        }
+
+        sessionId = ++_sessionCount;
+        bytes32 configHash = keccak256(abi.encode(config));
+        uint40 deadline = uint40(block.timestamp + config.acceptanceDuration);
+        _headers[sessionId] = Header({
+            blob: SSTORE2.write(_encodeBlob(configHash, config)),
+            deadline: deadline,
+            partyCount: uint8(n),
+            threshold: config.threshold,
+            round: 0,
+            roundCount: uint8(config.rounds.length),
+            status: Status.Active,
+            flags: signing ? _FLAG_SIGNING : 0,
+            resultLength: 0
+        });
+
+        emit SessionCreated(sessionId, msg.sender, configHash, deadline, config);
+        for (uint256 i = 0; i < n; ++i) {
+            emit PartyInvited(sessionId, config.parties[i], uint8(i));
+        }
+    }
+
+    // ─────────────────────────────────────────────────────── party actions
+
+    /// @inheritdoc IRoundtable
+    function accept(uint256 sessionId, uint8 party, bytes32 configHash, bytes calldata encryptionKey) external {
+        _accept(sessionId, party, configHash, encryptionKey, msg.data[0:0]);
+    }
+
+    /// @inheritdoc IRoundtable
+    function commit(uint256 sessionId, uint8 party, uint8 round, bytes32 commitment) external {
+        _commit(sessionId, party, round, commitment, msg.data[0:0]);
+    }
+
+    /// @inheritdoc IRoundtable
+    function submit(uint256 sessionId, uint8 party, uint8 round, bytes calldata payload) external {
+        _submit(sessionId, party, round, payload, msg.data[0:0]);
+    }
+
+    /// @inheritdoc IRoundtable
+    function complain(uint256 sessionId, uint8 party, uint8 round, uint8 accused, bytes calldata evidence) external {
+        _complain(sessionId, party, round, accused, evidence, msg.data[0:0]);
+    }
+
+    /// @inheritdoc IRoundtable
+    function applySigned(SignedAction calldata action) external {
+        // An empty signature means "authorized by msg.sender"; inside {batch} the sender is this contract,
+        // so every relayed action must carry a signature.
+        if (action.signature.length == 0) revert RoundtableMissingSignature(action.sessionId, action.party);
+        if (action.action == ActionType.Accept) {
+            _accept(action.sessionId, action.party, action.word, action.data, action.signature);
+        } else if (action.action == ActionType.Commit) {
+            _commit(action.sessionId, action.party, action.round, action.word, action.signature);
+        } else if (action.action == ActionType.Submit) {
+            _submit(action.sessionId, action.party, action.round, action.data, action.signature);
+        } else {
+            _complain(action.sessionId, action.party, action.round, action.accused, action.data, action.signature);
+        }
+    }
+
+    /// @inheritdoc IRoundtable
+    function batch(SignedAction[] calldata actions) external {
+        for (uint256 i = 0; i < actions.length; ++i) {
+            SignedAction calldata action = actions[i];
+            uint256 gasBefore = gasleft();
+            // solhint-disable-next-line no-empty-blocks
+            try this.applySigned(action) {} catch (bytes memory reason) {
+                // A call receives at most 63/64 of the gas left (EIP-150). If the item failed with 1/64 or less
+                // left, it ran out of gas: revert the whole batch so that a relayer cannot make a valid item fail
+                // by sending too little gas.
+                if (gasleft() <= gasBefore / 63) revert RoundtableBatchOutOfGas(i, gasleft());
+                if (bytes4(reason) == RoundtableAlreadyActed.selector) {
+                    emit ActionSkipped(action.sessionId, i, action.party);
+                } else {
+                    emit ActionRejected(action.sessionId, i, action.party, reason);
+                }
+            }
+        }
+    }
+
+    /// @inheritdoc IRoundtable
+    function expire(uint256 sessionId) external {
+        Header memory h = _activeHeader(sessionId);
+        if (block.timestamp <= h.deadline) {
+            revert RoundtableDeadlineNotPassed(sessionId, h.deadline, block.timestamp);
+        }
+        uint256 blame = _fullMask(h.partyCount) & ~_actedMask(_actedBits[sessionId], h);
+        h.status = Status.Aborted;
+        _headers[sessionId] = h;
+        emit SessionAborted(sessionId, AbortReason.Expired, blame, _transcripts[sessionId]);
+    }
+
+    /// @inheritdoc IRoundtable
+    function cancel(uint256 sessionId) external {
+        Header memory h = _activeHeader(sessionId);
+        if (h.round != 0) revert RoundtableUnexpectedPhase(sessionId, _openPhase(h), Phase.Accepting);
+        address initiator = _readAddress(h.blob, _INITIATOR_OFFSET);
+        if (msg.sender != initiator) revert RoundtableNotInitiator(sessionId, initiator, msg.sender);
+        h.status = Status.Cancelled;
+        _headers[sessionId] = h;
+        emit SessionCancelled(sessionId);
+    }
+
+    // ──────────────────────────────────────────────────────────────── views
+
+    /// @inheritdoc IRoundtable
+    function sessionCount() external view returns (uint256) {
+        return _sessionCount;
+    }
+
+    /// @inheritdoc IRoundtable
+    function sessionState(uint256 sessionId) external view returns (SessionState memory state) {
+        Header memory h = _header(sessionId);
+        state.round = h.round;
+        state.roundCount = h.roundCount;
+        state.partyCount = h.partyCount;
+        state.deadline = h.deadline;
+        state.acted = _actedMask(_actedBits[sessionId], h);
+        if (h.status == Status.Finalized) state.phase = Phase.Finalized;
+        else if (h.status == Status.Aborted) state.phase = Phase.Aborted;
+        else if (h.status == Status.Cancelled) state.phase = Phase.Cancelled;
+        else if (block.timestamp > h.deadline) state.phase = Phase.Expired;
+        else state.phase = _openPhase(h);
+    }
+
+    /// @inheritdoc IRoundtable
+    function configHashOf(uint256 sessionId) external view returns (bytes32) {
+        return bytes32(SSTORE2.read(_header(sessionId).blob, 0, 32));
+    }
+
+    /// @inheritdoc IRoundtable
+    function initiatorOf(uint256 sessionId) external view returns (address) {
+        return _readAddress(_header(sessionId).blob, _INITIATOR_OFFSET);
+    }
+
+    /// @inheritdoc IRoundtable
+    function partiesOf(uint256 sessionId) external view returns (address[] memory parties) {
+        Header memory h = _header(sessionId);
+        bytes memory packed = SSTORE2.read(h.blob, _PARTIES_OFFSET, _PARTIES_OFFSET + 20 * uint256(h.partyCount));
+        parties = new address[](h.partyCount);
+        for (uint256 i = 0; i < parties.length; ++i) {
+            parties[i] = _addressAt(packed, 20 * i);
+        }
+    }
+
+    /// @inheritdoc IRoundtable
+    function thresholdOf(uint256 sessionId) external view returns (uint8) {
+        return _header(sessionId).threshold;
+    }
+
+    /// @inheritdoc IRoundtable
+    function transcriptOf(uint256 sessionId) external view returns (bytes32) {
+        _header(sessionId);
+        return _transcripts[sessionId];
+    }
+
+    /// @inheritdoc IRoundtable
+    function resultOf(uint256 sessionId) external view returns (bytes memory) {
+        Header memory h = _header(sessionId);
+        if (h.status != Status.Finalized) revert RoundtableNoResult(sessionId, h.status);
+        return _loadResult(sessionId, h.resultLength);
+    }
+
+    /// @inheritdoc IRoundtable
+    function hashConfig(SessionConfig calldata config) external pure returns (bytes32) {
+        return keccak256(abi.encode(config));
+    }
+
+    /// @inheritdoc IRoundtable
+    function commitmentOf(
+        uint256 sessionId,
+        uint8 round,
+        address party,
+        bytes calldata payload
+    ) external pure returns (bytes32) {
+        return _commitment(sessionId, round, party, keccak256(payload));
+    }
+
+    /// @inheritdoc IRoundtable
+    function digestOf(SignedAction calldata action) external view returns (bytes32) {
+        bytes32 structHash;
+        if (action.action == ActionType.Accept) {
+            structHash = _acceptHash(action.sessionId, action.word, action.data);
+        } else if (action.action == ActionType.Commit) {
+            structHash = _commitHash(action.sessionId, action.round, action.word);
+        } else if (action.action == ActionType.Submit) {
+            structHash = _submitHash(action.sessionId, action.round, keccak256(action.data));
+        } else {
+            structHash = _complainHash(action.sessionId, action.round, action.accused, action.data);
+        }
+        return _hashTypedDataV4(structHash);
+    }
+
+    // ────────────────────────────────────────────────── action internals
+
+    function _accept(
+        uint256 sessionId,
+        uint8 party,
+        bytes32 configHash,
+        bytes calldata encryptionKey,
+        bytes calldata signature
+    ) private {
+        Header memory h = _activeHeader(sessionId);
+        if (h.round != 0) revert RoundtableUnexpectedPhase(sessionId, _openPhase(h), Phase.Accepting);
+        _requireBeforeDeadline(sessionId, h);
+        _requireEncryptionKey(sessionId, party, encryptionKey);
+        address account = _partyAt(sessionId, h, party);
+        bytes32 expected = bytes32(SSTORE2.read(h.blob, 0, 32));
+        if (configHash != expected) revert RoundtableConfigHashMismatch(sessionId, expected, configHash);
+        uint256 bits = _requireNotActed(sessionId, h, party);
+        bytes32 structHash = _acceptHash(sessionId, configHash, encryptionKey);
+        _authorize(sessionId, party, account, structHash, signature);
+
+        emit PartyAccepted(sessionId, account, party, encryptionKey);
+        _recordAction(sessionId, h, bits, party, structHash);
+    }
+
+    function _commit(
+        uint256 sessionId,
+        uint8 party,
+        uint8 round,
+        bytes32 commitment,
+        bytes calldata signature
+    ) private {
+        Header memory h = _activeHeader(sessionId);
+        _requireRound(sessionId, h, round);
+        Phase phase = _openPhase(h);
+        if (phase != Phase.Committing) revert RoundtableUnexpectedPhase(sessionId, phase, Phase.Committing);
+        _requireBeforeDeadline(sessionId, h);
+        if (commitment == bytes32(0)) revert RoundtableEmptyCommitment(sessionId, party);
+        address account = _partyAt(sessionId, h, party);
+        uint256 bits = _requireNotActed(sessionId, h, party);
+        bytes32 structHash = _commitHash(sessionId, round, commitment);
+        _authorize(sessionId, party, account, structHash, signature);
+
+        _commitments[sessionId][party] = commitment;
+        emit CommitmentSubmitted(sessionId, account, party, round, commitment);
+        _recordAction(sessionId, h, bits, party, structHash);
+    }
+
+    function _submit(
+        uint256 sessionId,
+        uint8 party,
+        uint8 round,
+        bytes calldata payload,
+        bytes calldata signature
+    ) private {
+        Header memory h = _activeHeader(sessionId);
+        _requireRound(sessionId, h, round);
+        Phase phase = _openPhase(h);
+        if (phase == Phase.Accepting || phase == Phase.Committing) {
+            revert RoundtableUnexpectedPhase(
+                sessionId,
+                phase,
+                phase == Phase.Committing ? Phase.Revealing : Phase.Submitting
+            );
+        }
+        _requireBeforeDeadline(sessionId, h);
+        _requirePayloadLength(payload.length, phase == Phase.Agreeing ? MAX_RESULT_BYTES : MAX_PAYLOAD_BYTES);
+        address account = _partyAt(sessionId, h, party);
+        uint256 bits = _requireNotActed(sessionId, h, party);
+        bytes32 payloadHash = keccak256(payload);
+        if (phase == Phase.Revealing) _requireCommitment(sessionId, round, party, account, payloadHash);
+        bytes32 structHash = _submitHash(sessionId, round, payloadHash);
+        _authorize(sessionId, party, account, structHash, signature);
+
+        if (phase == Phase.Agreeing) _recordAgreement(sessionId, h, payload, payloadHash);
+        emit PayloadSubmitted(sessionId, account, party, round, payload);
+        _recordAction(sessionId, h, bits, party, structHash);
+    }
+
+    function _complain(
+        uint256 sessionId,
+        uint8 party,
+        uint8 round,
+        uint8 accused,
+        bytes calldata evidence,
+        bytes calldata signature
+    ) private {
+        Header memory h = _activeHeader(sessionId);
+        if (h.round == 0) revert RoundtableUnexpectedPhase(sessionId, Phase.Accepting, Phase.Submitting);
+        _requireRound(sessionId, h, round);
+        _requireBeforeDeadline(sessionId, h);
+        _requirePayloadLength(evidence.length, MAX_PAYLOAD_BYTES);
+        address account = _partyAt(sessionId, h, party);
+        if (accused >= h.partyCount) revert RoundtableUnknownParty(sessionId, accused, h.partyCount);
+        if (accused == party) revert RoundtableSelfComplaint(sessionId, party);
+        bytes32 structHash = _complainHash(sessionId, round, accused, evidence);
+        _authorize(sessionId, party, account, structHash, signature);
+
+        bytes32 transcript = _foldTranscript(sessionId, party, structHash);
+        h.status = Status.Aborted;
+        _headers[sessionId] = h;
+        emit ComplaintFiled(sessionId, account, party, accused, round, evidence);
+        emit SessionAborted(sessionId, AbortReason.Complaint, 0, transcript);
+    }
+
+    /// @dev The first agreement stores the result; each later one must hash to it. A disagreement is recorded
+    /// and the session aborts once everyone has spoken, so the auditor sees every party's claim.
+    function _recordAgreement(uint256 sessionId, Header memory h, bytes calldata result, bytes32 resultHash) private {
+        if (h.resultLength == 0) {
+            _results[sessionId][0] = bytes32(result);
+            if (result.length > 32) _results[sessionId][1] = bytes32(result[32:]);
+            h.resultLength = uint8(result.length);
+            _headers[sessionId] = h;
+        } else if (h.flags & _FLAG_DISAGREED == 0 && keccak256(_loadResult(sessionId, h.resultLength)) != resultHash) {
+            h.flags |= _FLAG_DISAGREED;
+            _headers[sessionId] = h;
+        }
+    }
+
+    /// @dev Folds the action into the transcript, marks the party as acted, and opens the next phase when every
+    /// party has acted.
+    function _recordAction(uint256 sessionId, Header memory h, uint256 bits, uint8 party, bytes32 structHash) private {
+        _foldTranscript(sessionId, party, structHash);
+        bits ^= 1 << party;
+        _actedBits[sessionId] = bits;
+        if (_actedMask(bits, h) == _fullMask(h.partyCount)) _openNextPhase(sessionId, h);
+    }
+
+    function _foldTranscript(uint256 sessionId, uint8 party, bytes32 structHash) private returns (bytes32 next) {
+        next = keccak256(abi.encode(_transcripts[sessionId], party, structHash));
+        _transcripts[sessionId] = next;
+    }
+
+    function _openNextPhase(uint256 sessionId, Header memory h) private {
+        h.flags ^= _FLAG_PARITY;
+        if (h.round == h.roundCount) {
+            _conclude(sessionId, h);
+            return;
+        }
+        Phase next;
+        if (h.flags & _FLAG_COMMIT_STEP != 0) {
+            h.flags = (h.flags & ~_FLAG_COMMIT_STEP) | _FLAG_REVEAL_STEP;
+            next = Phase.Revealing;
+        } else {
+            h.round += 1;
+            h.flags &= ~_FLAG_REVEAL_STEP;
+            if (_isCommitReveal(h)) {
+                h.flags |= _FLAG_COMMIT_STEP;
+                next = Phase.Committing;
+            } else {
+                next = h.round == h.roundCount ? Phase.Agreeing : Phase.Submitting;
+            }
+        }
+        h.deadline = uint40(block.timestamp + _roundDuration(h));
+        _headers[sessionId] = h;
+        emit PhaseOpened(sessionId, h.round, next, h.deadline);
+    }
+
+    function _conclude(uint256 sessionId, Header memory h) private {
+        bytes32 transcript = _transcripts[sessionId];
+        if (h.flags & _FLAG_DISAGREED != 0) {
+            h.status = Status.Aborted;
+            _headers[sessionId] = h;
+            emit SessionAborted(sessionId, AbortReason.Disagreement, 0, transcript);
+        } else {
+            h.status = Status.Finalized;
+            _headers[sessionId] = h;
+            emit SessionFinalized(sessionId, _loadResult(sessionId, h.resultLength), transcript);
+        }
+    }
+
+    function _authorize(
+        uint256 sessionId,
+        uint8 party,
+        address account,
+        bytes32 structHash,
+        bytes calldata signature
+    ) private view {
+        if (signature.length == 0) {
+            if (msg.sender != account) revert RoundtableUnauthorized(sessionId, party, account, msg.sender);
+        } else if (!SignatureChecker.isValidSignatureNowCalldata(account, _hashTypedDataV4(structHash), signature)) {
+            // OpenZeppelin's ECDSA rejects high-s (malleable) signatures; ERC-1271 runs in a staticcall, so a
+            // contract wallet cannot re-enter and change state while it is asked.
+            revert RoundtableInvalidSignature(sessionId, party, account);
+        }
+    }
+
+    // ─────────────────────────────────────────────────────────── guards
+
+    function _requirePartyCount(uint256 n) private pure {
+        if (n == 0 || n > MAX_PARTIES) revert RoundtableInvalidPartyCount(n, MAX_PARTIES);
+    }
+
+    function _requireThreshold(uint256 threshold, uint256 n) private pure {
+        if (threshold == 0 || threshold > n) revert RoundtableInvalidThreshold(threshold, n);
+    }
+
+    /// @dev Strictly increasing order makes duplicates impossible without a lookup table (Safe's owner list idea).
+    function _requireAscendingParties(address[] calldata parties) private view {
+        address previous = address(0);
+        for (uint256 i = 0; i < parties.length; ++i) {
+            address party = parties[i];
+            if (party == address(this)) revert RoundtableInvalidParty(i, party);
+            if (party <= previous) revert RoundtablePartiesNotAscending(i, previous, party);
+            previous = party;
+        }
+    }
+
+    function _requireSchedule(uint32 acceptanceDuration, RoundSpec[] calldata rounds) private pure {
+        if (rounds.length == 0 || rounds.length > MAX_ROUNDS) {
+            revert RoundtableInvalidRoundCount(rounds.length, MAX_ROUNDS);
+        }
+        _requireDuration(0, acceptanceDuration);
+        for (uint256 i = 0; i < rounds.length; ++i) {
+            _requireDuration(i + 1, rounds[i].duration);
+        }
+        if (rounds[rounds.length - 1].commitReveal) revert RoundtableCommitRevealAgreement(rounds.length);
+    }
+
+    function _requireDuration(uint256 round, uint256 duration) private pure {
+        if (duration == 0 || duration > MAX_DURATION) revert RoundtableInvalidDuration(round, duration, MAX_DURATION);
+    }
+
+    function _requireParamsLength(uint256 length) private pure {
+        if (length > MAX_PARAMS_BYTES) revert RoundtableParamsTooLarge(length, MAX_PARAMS_BYTES);
+    }
+
+    /// @dev A signing session names a finalized key generation, signs with its threshold, and its parties (the
+    /// signers) are key holders. Both party lists are strictly increasing, so one merge pass checks membership.
+    function _requireSigningParams(SessionConfig calldata config) private view {
+        Header memory key = _headers[config.keySession];
+        if (key.status != Status.Finalized || key.flags & _FLAG_SIGNING != 0) {
+            SessionKind kind = key.flags & _FLAG_SIGNING != 0 ? SessionKind.Signing : SessionKind.KeyGeneration;
+            revert RoundtableInvalidKeySession(config.keySession, key.status, kind);
+        }
+        if (config.threshold != key.threshold) revert RoundtableThresholdMismatch(config.threshold, key.threshold);
+        if (config.message == bytes32(0)) revert RoundtableEmptyMessage();
+        uint256 keyCount = key.partyCount;
+        bytes memory holders = SSTORE2.read(key.blob, _PARTIES_OFFSET, _PARTIES_OFFSET + 20 * keyCount);
+        uint256 j = 0;
+        for (uint256 i = 0; i < config.parties.length; ++i) {
+            address signer = config.parties[i];
+            while (j < keyCount && _addressAt(holders, 20 * j) < signer) ++j;
+            if (j == keyCount || _addressAt(holders, 20 * j) != signer) {
+                revert RoundtableSignerNotKeyHolder(config.keySession, signer);
+            }
+            ++j;
+        }
+    }
+
+    function _requireBeforeDeadline(uint256 sessionId, Header memory h) private view {
+        if (block.timestamp > h.deadline) revert RoundtableDeadlinePassed(sessionId, h.deadline, block.timestamp);
+    }
+
+    function _requireRound(uint256 sessionId, Header memory h, uint8 round) private pure {
+        if (round != h.round) revert RoundtableUnexpectedRound(sessionId, h.round, round);
+    }
+
+    function _requireEncryptionKey(uint256 sessionId, uint8 party, bytes calldata key) private pure {
+        // A compressed secp256k1 point: 0x02 or 0x03, then x. The curve check is the parties' job (the
+        // contract knows no cryptography); a bad key only hurts its owner, whose shares cannot be sent.
+        if (key.length != ENCRYPTION_KEY_BYTES || (key[0] != 0x02 && key[0] != 0x03)) {
+            revert RoundtableInvalidEncryptionKey(sessionId, party, key.length);
+        }
+    }
+
+    function _requirePayloadLength(uint256 length, uint256 max) private pure {
+        if (length == 0 || length > max) revert RoundtableInvalidPayloadLength(length, 1, max);
+    }
+
+    function _requireNotActed(uint256 sessionId, Header memory h, uint8 party) private view returns (uint256 bits) {
+        bits = _actedBits[sessionId];
+        if ((_actedMask(bits, h) >> party) & 1 == 1) revert RoundtableAlreadyActed(sessionId, h.round, party);
+    }
+
+    function _requireCommitment(
+        uint256 sessionId,
+        uint8 round,
+        uint8 party,
+        address account,
+        bytes32 payloadHash
+    ) private view {
+        bytes32 committed = _commitments[sessionId][party];
+        bytes32 revealed = _commitment(sessionId, round, account, payloadHash);
+        if (committed != revealed) revert RoundtableCommitmentMismatch(sessionId, party, committed, revealed);
+    }
+
+    // ─────────────────────────────────────────────────────────── helpers
+
+    function _header(uint256 sessionId) private view returns (Header memory h) {
+        h = _headers[sessionId];
+        if (h.status == Status.None) revert RoundtableUnknownSession(sessionId);
+    }
+
+    function _activeHeader(uint256 sessionId) private view returns (Header memory h) {
+        h = _header(sessionId);
+        if (h.status != Status.Active) revert RoundtableSessionClosed(sessionId, h.status);
+    }
+
+    /// @dev The phase of an active session, ignoring time.
+    function _openPhase(Header memory h) private pure returns (Phase) {
+        if (h.round == 0) return Phase.Accepting;
+        if (h.flags & _FLAG_COMMIT_STEP != 0) return Phase.Committing;
+        if (h.flags & _FLAG_REVEAL_STEP != 0) return Phase.Revealing;
+        return h.round == h.roundCount ? Phase.Agreeing : Phase.Submitting;
+    }
+
+    /// @dev Bit i set when party i has acted in the current phase (see _FLAG_PARITY).
+    function _actedMask(uint256 bits, Header memory h) private pure returns (uint256) {
+        return h.flags & _FLAG_PARITY == 0 ? bits : bits ^ _fullMask(h.partyCount);
+    }
+
+    function _fullMask(uint256 partyCount) private pure returns (uint256) {
+        return (uint256(1) << partyCount) - 1;
+    }
+
+    function _partyAt(uint256 sessionId, Header memory h, uint8 party) private view returns (address) {
+        if (party >= h.partyCount) revert RoundtableUnknownParty(sessionId, party, h.partyCount);
+        return _readAddress(h.blob, _PARTIES_OFFSET + 20 * uint256(party));
+    }
+
+    function _readAddress(address blob, uint256 offset) private view returns (address) {
+        return _addressAt(SSTORE2.read(blob, offset, offset + 20), 0);
+    }
+
+    function _addressAt(bytes memory packed, uint256 offset) private pure returns (address account) {
+        assembly ("memory-safe") {
+            account := shr(96, mload(add(add(packed, 0x20), offset)))
+        }
+    }
+
+    function _scheduleOffset(Header memory h) private pure returns (uint256) {
+        return _PARTIES_OFFSET + 20 * uint256(h.partyCount);
+    }
+
+    function _isCommitReveal(Header memory h) private view returns (bool) {
+        uint256 offset = _scheduleOffset(h);
+        uint8 mask = uint8(SSTORE2.read(h.blob, offset, offset + 1)[0]);
+        return (mask >> (h.round - 1)) & 1 == 1;
+    }
+
+    function _roundDuration(Header memory h) private view returns (uint256) {
+        uint256 offset = _scheduleOffset(h) + 1 + 4 * (uint256(h.round) - 1);
+        return uint32(bytes4(SSTORE2.read(h.blob, offset, offset + 4)));
+    }
+
+    /// @dev Packs the immutable part of the configuration; see the blob layout above. Written by hand because
+    /// abi.encodePacked pads array elements to 32 bytes.
+    function _encodeBlob(bytes32 configHash, SessionConfig calldata config) private view returns (bytes memory blob) {
+        address[] calldata parties = config.parties;
+        RoundSpec[] calldata rounds = config.rounds;
+        uint256 scheduleOffset = _PARTIES_OFFSET + 20 * parties.length;
+        uint256 length = scheduleOffset + 1 + 4 * rounds.length;
+        // 32 spare bytes: each 32-byte store below may run past the last packed field.
+        blob = new bytes(length + 32);
+        uint8 mask = 0;
+        for (uint256 i = 0; i < rounds.length; ++i) {
+            if (rounds[i].commitReveal) mask |= uint8(1 << i);
+        }
+        address initiator = msg.sender;
+        assembly ("memory-safe") {
+            let data := add(blob, 0x20)
+            mstore(data, configHash)
+            mstore(add(data, _INITIATOR_OFFSET), shl(96, initiator))
+            mstore(blob, length)
+        }
+        for (uint256 i = 0; i < parties.length; ++i) {
+            address party = parties[i];
+            uint256 at = _PARTIES_OFFSET + 20 * i;
+            assembly ("memory-safe") {
+                mstore(add(add(blob, 0x20), at), shl(96, party))
+            }
+        }
+        blob[scheduleOffset] = bytes1(mask);
+        for (uint256 i = 0; i < rounds.length; ++i) {
+            uint256 at = scheduleOffset + 1 + 4 * i;
+            uint32 duration = rounds[i].duration;
+            assembly ("memory-safe") {
+                mstore(add(add(blob, 0x20), at), shl(224, duration))
+            }
+        }
+    }
+
+    function _commitment(
+        uint256 sessionId,
+        uint8 round,
+        address party,
+        bytes32 payloadHash
+    ) private pure returns (bytes32) {
+        return keccak256(abi.encode(sessionId, round, party, payloadHash));
+    }
+
+    function _loadResult(uint256 sessionId, uint256 length) private view returns (bytes memory result) {
+        bytes32 head = _results[sessionId][0];
+        bytes32 tail = length > 32 ? _results[sessionId][1] : bytes32(0);
+        result = new bytes(64);
+        assembly ("memory-safe") {
+            mstore(add(result, 0x20), head)
+            mstore(add(result, 0x40), tail)
+            mstore(result, length)
+        }
+    }
+
+    function _acceptHash(uint256 sessionId, bytes32 configHash, bytes calldata key) private pure returns (bytes32) {
+        return keccak256(abi.encode(_ACCEPT_TYPEHASH, sessionId, configHash, keccak256(key)));
+    }
+
+    function _commitHash(uint256 sessionId, uint8 round, bytes32 commitment) private pure returns (bytes32) {
+        return keccak256(abi.encode(_COMMIT_TYPEHASH, sessionId, round, commitment));
+    }
+
+    function _submitHash(uint256 sessionId, uint8 round, bytes32 payloadHash) private pure returns (bytes32) {
+        return keccak256(abi.encode(_SUBMIT_TYPEHASH, sessionId, round, payloadHash));
+    }
+
+    function _complainHash(
+        uint256 sessionId,
+        uint8 round,
+        uint8 accused,
+        bytes calldata evidence
+    ) private pure returns (bytes32) {
+        return keccak256(abi.encode(_COMPLAIN_TYPEHASH, sessionId, round, accused, keccak256(evidence)));
+    }
+}

@@ -1,0 +1,237 @@
+// Measures the gas of whole key-generation sessions with FROST-sized payloads,
+// each party's actions sent directly and, separately, as one batch per phase.
+// Totals are sums of receipts' gasUsed, creation included.
+//
+//   npm run gas            prints a table
+//   npm run gas -- --json  prints one JSON object
+import { network } from "hardhat";
+import {
+  type Address,
+  bytesToHex,
+  createWalletClient,
+  custom,
+  type Hex,
+  parseEther,
+  type PublicClient,
+  type TransactionReceipt,
+} from "viem";
+import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
+import { roundtableAbi } from "../src/sdk/generated/roundtableAbi.js";
+import { hashSessionConfig } from "../src/sdk/hashSessionConfig.js";
+import { signAction } from "../src/sdk/signAction.js";
+import { ActionType, type SessionConfig, SessionKind, type SignedAction } from "../src/sdk/types.js";
+
+const SIZES = [2, 3, 4, 8, 16, 32];
+const json = process.argv.includes("--json");
+
+type Stage = "create" | "accept" | "round1" | "round2" | "agreement";
+type Measured = { total: number; byStage: Record<Stage, number[]> };
+
+const connection = await network.create();
+const publicClient = (await connection.viem.getPublicClient()) as PublicClient;
+const chain = publicClient.chain!;
+const chainId = await publicClient.getChainId();
+const deployer = (await connection.viem.getWalletClients())[0]!;
+const contract = await connection.viem.deployContract("Roundtable");
+
+function random(length: number): Hex {
+  return bytesToHex(crypto.getRandomValues(new Uint8Array(length)));
+}
+
+function walletFor(account: PrivateKeyAccount) {
+  return createWalletClient({ account, chain, transport: custom(connection.provider) });
+}
+
+async function fundedAccounts(count: number): Promise<PrivateKeyAccount[]> {
+  const accounts = Array.from({ length: count }, () => privateKeyToAccount(generatePrivateKey()));
+  for (const account of accounts) {
+    await connection.networkHelpers.setBalance(account.address, parseEther("10"));
+  }
+  return accounts.sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
+}
+
+async function receipt(hash: Hex): Promise<TransactionReceipt> {
+  const result = await publicClient.waitForTransactionReceipt({ hash });
+  if (result.status !== "success") throw new Error(`Transaction ${hash} reverted`);
+  return result;
+}
+
+function keygenConfig(parties: Address[], threshold: number): SessionConfig {
+  return {
+    kind: SessionKind.KeyGeneration,
+    protocol: "0x726f756e647461626c652f66726f73742d646b672f7631000000000000000000",
+    ciphersuite: "0x46524f53542d736563703235366b312d5348413235362d54522d763100000000",
+    parties,
+    threshold,
+    rounds: [
+      { duration: 3600, commitReveal: false },
+      { duration: 3600, commitReveal: false },
+      { duration: 3600, commitReveal: false },
+    ],
+    acceptanceDuration: 86_400,
+    keySession: 0n,
+    message: "0x0000000000000000000000000000000000000000000000000000000000000000",
+    params: "0x",
+  };
+}
+
+async function createSession(config: SessionConfig): Promise<{ sessionId: bigint; gas: number }> {
+  const hash = await contract.write.createSession([config], { account: deployer.account });
+  const result = await receipt(hash);
+  const sessionId = (await contract.read.sessionCount()) as bigint;
+  return { sessionId, gas: Number(result.gasUsed) };
+}
+
+/** Payloads of one party for each stage, sized like FROST's. */
+function payloadsFor(n: number, t: number, groupKey: Hex) {
+  return { round1: random(33 * t + 65), round2: random(48 * (n - 1)), agreement: groupKey };
+}
+
+async function runDirect(n: number, t: number): Promise<Measured> {
+  const parties = await fundedAccounts(n);
+  const config = keygenConfig(
+    parties.map((p) => p.address),
+    t,
+  );
+  const configHash = hashSessionConfig(config);
+  const created = await createSession(config);
+  const byStage: Record<Stage, number[]> = {
+    create: [created.gas],
+    accept: [],
+    round1: [],
+    round2: [],
+    agreement: [],
+  };
+  const groupKey = `0x02${random(32).slice(2)}` as Hex;
+  const payloads = parties.map(() => payloadsFor(n, t, groupKey));
+  const send = async (stage: Stage, write: (i: number) => Promise<Hex>) => {
+    for (let i = 0; i < n; i++) byStage[stage].push(Number((await receipt(await write(i))).gasUsed));
+  };
+  const id = created.sessionId;
+  const wallets = parties.map(walletFor);
+  const call = (i: number, functionName: "accept" | "submit", args: readonly unknown[]) =>
+    wallets[i]!.writeContract({
+      address: contract.address,
+      abi: roundtableAbi,
+      functionName,
+      args: args as never,
+    });
+  await send("accept", (i) => call(i, "accept", [id, i, configHash, `0x02${random(32).slice(2)}`]));
+  await send("round1", (i) => call(i, "submit", [id, i, 1, payloads[i]!.round1]));
+  await send("round2", (i) => call(i, "submit", [id, i, 2, payloads[i]!.round2]));
+  await send("agreement", (i) => call(i, "submit", [id, i, 3, payloads[i]!.agreement]));
+  await expectFinalized(id);
+  const total = Object.values(byStage)
+    .flat()
+    .reduce((a, b) => a + b, 0);
+  return { total, byStage };
+}
+
+async function runBatched(n: number, t: number): Promise<Measured> {
+  const parties = await fundedAccounts(n);
+  const config = keygenConfig(
+    parties.map((p) => p.address),
+    t,
+  );
+  const configHash = hashSessionConfig(config);
+  const created = await createSession(config);
+  const id = created.sessionId;
+  const groupKey = `0x02${random(32).slice(2)}` as Hex;
+  const payloads = parties.map(() => payloadsFor(n, t, groupKey));
+  const byStage: Record<Stage, number[]> = {
+    create: [created.gas],
+    accept: [],
+    round1: [],
+    round2: [],
+    agreement: [],
+  };
+  const base = { sessionId: id, accused: 0, word: configHash, round: 0 } as const;
+  const phase = async (stage: Stage, build: (i: number) => Omit<SignedAction, "signature">) => {
+    const actions = await Promise.all(
+      parties.map((account, i) =>
+        signAction({ account, chainId, contract: contract.address, action: build(i) }),
+      ),
+    );
+    const hash = await contract.write.batch([actions], { account: deployer.account });
+    byStage[stage].push(Number((await receipt(hash)).gasUsed));
+  };
+  await phase("accept", (i) => ({
+    ...base,
+    action: ActionType.Accept,
+    party: i,
+    data: `0x02${random(32).slice(2)}`,
+  }));
+  for (const [stage, round] of [
+    ["round1", 1],
+    ["round2", 2],
+    ["agreement", 3],
+  ] as const) {
+    await phase(stage, (i) => ({
+      ...base,
+      action: ActionType.Submit,
+      party: i,
+      round,
+      data: payloads[i]![stage],
+    }));
+  }
+  await expectFinalized(id);
+  const total = Object.values(byStage)
+    .flat()
+    .reduce((a, b) => a + b, 0);
+  return { total, byStage };
+}
+
+async function expectFinalized(sessionId: bigint) {
+  const state = await contract.read.sessionState([sessionId]);
+  if (state.phase !== 7) throw new Error(`Session ${sessionId} ended in phase ${state.phase}, not Finalized`);
+}
+
+const mean = (values: number[]) => Math.round(values.reduce((a, b) => a + b, 0) / values.length);
+
+const sizes = [];
+for (const n of SIZES) {
+  const t = Math.floor(n / 2) + 1;
+  const direct = await runDirect(n, t);
+  const batched = await runBatched(n, t);
+  sizes.push({
+    n,
+    t,
+    direct: {
+      total: direct.total,
+      create: direct.byStage.create[0]!,
+      perAction: {
+        accept: mean(direct.byStage.accept),
+        round1: mean(direct.byStage.round1),
+        round2: mean(direct.byStage.round2),
+        agreement: mean(direct.byStage.agreement),
+      },
+    },
+    batched: {
+      total: batched.total,
+      perPhase: {
+        accept: batched.byStage.accept[0]!,
+        round1: batched.byStage.round1[0]!,
+        round2: batched.byStage.round2[0]!,
+        agreement: batched.byStage.agreement[0]!,
+      },
+    },
+  });
+}
+
+if (json) {
+  console.log(JSON.stringify({ sizes }));
+} else {
+  const fmt = (x: number) => x.toLocaleString("en-US");
+  console.log(
+    "| n | t | direct total | create | accept | round 1 | round 2 | agreement | batched total | batched/direct |",
+  );
+  console.log("|---|---|---|---|---|---|---|---|---|---|");
+  for (const s of sizes) {
+    const p = s.direct.perAction;
+    console.log(
+      `| ${s.n} | ${s.t} | ${fmt(s.direct.total)} | ${fmt(s.direct.create)} | ${fmt(p.accept)} | ${fmt(p.round1)} | ${fmt(p.round2)} | ${fmt(p.agreement)} | ${fmt(s.batched.total)} | ${(s.batched.total / s.direct.total).toFixed(2)} |`,
+    );
+  }
+  console.log("\nPer-action columns are means over the session's parties (direct transactions).");
+}
+await connection.close();

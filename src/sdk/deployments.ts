@@ -1,0 +1,17 @@
+import type { Address, Hex } from "viem";
+
+/** Where a Roundtable contract lives on one chain, and where log scans start. */
+export type DeploymentRecord = {
+  chainId: number;
+  address: Address;
+  /** The block that created the contract: auditors and parties scan logs from here. */
+  deploymentBlock: number;
+  blockHash: Hex;
+  network: string;
+  recordedAt: string;
+};
+
+/** The file, relative to the project root, that records the deployment on `chainId`. */
+export function deploymentPath(chainId: number): string {
+  return `deployments/${chainId}.json`;
+}
