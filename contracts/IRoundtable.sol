@@ -205,6 +205,7 @@ interface IRoundtable {
     error RoundtableNoResult(uint256 sessionId, Status status);
     error RoundtableOnlySelf(address sender);
     error RoundtableBatchOutOfGas(uint256 item, uint256 gasLeft);
+    error RoundtableSignatureCheckOutOfGas(uint256 sessionId, uint8 party, uint256 gasLeft);
 
     // ─────────────────────────────────────────────────────────── functions
 

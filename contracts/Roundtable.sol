@@ -161,7 +161,9 @@ contract Roundtable is IRoundtable, EIP712 {
                 // A call receives at most 63/64 of the gas left (EIP-150). If the item failed with 1/64 or less
                 // left, it ran out of gas: revert the whole batch so that a relayer cannot make a valid item fail
                 // by sending too little gas.
-                if (gasleft() <= gasBefore / 63) revert RoundtableBatchOutOfGas(i, gasleft());
+                if (gasleft() <= gasBefore / 63 || bytes4(reason) == RoundtableSignatureCheckOutOfGas.selector) {
+                    revert RoundtableBatchOutOfGas(i, gasleft());
+                }
                 if (bytes4(reason) == RoundtableAlreadyActed.selector) {
                     emit ActionSkipped(action.sessionId, i, action.party);
                 } else {
@@ -463,9 +465,15 @@ contract Roundtable is IRoundtable, EIP712 {
     ) private view {
         if (signature.length == 0) {
             if (msg.sender != account) revert RoundtableUnauthorized(sessionId, party, account, msg.sender);
-        } else if (!SignatureChecker.isValidSignatureNowCalldata(account, _hashTypedDataV4(structHash), signature)) {
-            // OpenZeppelin's ECDSA rejects high-s (malleable) signatures; ERC-1271 runs in a staticcall, so a
-            // contract wallet cannot re-enter and change state while it is asked.
+            return;
+        }
+        uint256 gasBefore = gasleft();
+        // OpenZeppelin's ECDSA rejects high-s (malleable) signatures; ERC-1271 runs in a staticcall, so a
+        // contract wallet cannot re-enter and change state while it is asked.
+        if (!SignatureChecker.isValidSignatureNowCalldata(account, _hashTypedDataV4(structHash), signature)) {
+            // A wallet's check gets at most 63/64 of the gas left. If it failed with 1/64 or less left, it may have
+            // run dry: revert as out of gas, so an under-gassed batch cannot turn a valid signature into a rejection.
+            if (gasleft() <= gasBefore / 63) revert RoundtableSignatureCheckOutOfGas(sessionId, party, gasleft());
             revert RoundtableInvalidSignature(sessionId, party, account);
         }
     }

@@ -474,6 +474,27 @@ export const roundtableAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "sessionId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint8",
+        "name": "party",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint256",
+        "name": "gasLeft",
+        "type": "uint256"
+      }
+    ],
+    "name": "RoundtableSignatureCheckOutOfGas",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "keySession",
         "type": "uint256"
       },
