@@ -2,7 +2,8 @@
 pragma solidity 0.8.30;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {SSTORE2} from "solady/src/utils/SSTORE2.sol";
 import {IRoundtable} from "./IRoundtable.sol";
 
@@ -24,6 +25,9 @@ contract Roundtable is IRoundtable, EIP712 {
     /// @dev A BIP-340 signature (64 bytes) is the largest result; it fits the two result slots.
     uint256 public constant MAX_RESULT_BYTES = 64;
     uint256 public constant ENCRYPTION_KEY_BYTES = 33;
+    /// @dev Gas a contract wallet (ERC-1271) gets to check a signature: a Safe with many owners, or a passkey
+    /// wallet verifying P-256 in Solidity, fits.
+    uint256 public constant ERC1271_GAS = 500_000;
 
     // keccak256("Accept(uint256 sessionId,bytes32 configHash,bytes encryptionKey)")
     bytes32 private constant _ACCEPT_TYPEHASH = keccak256(
@@ -295,8 +299,7 @@ contract Roundtable is IRoundtable, EIP712 {
         bytes calldata encryptionKey,
         bytes calldata signature
     ) private {
-        Header memory h = _activeHeader(sessionId);
-        if (h.round != 0) revert RoundtableUnexpectedPhase(sessionId, _openPhase(h), Phase.Accepting);
+        Header memory h = _openSlotHeader(sessionId, party, 0, false);
         _requireBeforeDeadline(sessionId, h);
         _requireEncryptionKey(sessionId, party, encryptionKey);
         address account = _partyAt(sessionId, h, party);
@@ -317,7 +320,7 @@ contract Roundtable is IRoundtable, EIP712 {
         bytes32 commitment,
         bytes calldata signature
     ) private {
-        Header memory h = _activeHeader(sessionId);
+        Header memory h = _openSlotHeader(sessionId, party, round, true);
         _requireRound(sessionId, h, round);
         Phase phase = _openPhase(h);
         if (phase != Phase.Committing) revert RoundtableUnexpectedPhase(sessionId, phase, Phase.Committing);
@@ -340,7 +343,7 @@ contract Roundtable is IRoundtable, EIP712 {
         bytes calldata payload,
         bytes calldata signature
     ) private {
-        Header memory h = _activeHeader(sessionId);
+        Header memory h = _openSlotHeader(sessionId, party, round, false);
         _requireRound(sessionId, h, round);
         Phase phase = _openPhase(h);
         if (phase == Phase.Accepting || phase == Phase.Committing) {
@@ -467,14 +470,38 @@ contract Roundtable is IRoundtable, EIP712 {
             if (msg.sender != account) revert RoundtableUnauthorized(sessionId, party, account, msg.sender);
             return;
         }
-        uint256 gasBefore = gasleft();
-        // OpenZeppelin's ECDSA rejects high-s (malleable) signatures; ERC-1271 runs in a staticcall, so a
-        // contract wallet cannot re-enter and change state while it is asked.
-        if (!SignatureChecker.isValidSignatureNowCalldata(account, _hashTypedDataV4(structHash), signature)) {
-            // A wallet's check gets at most 63/64 of the gas left. If it failed with 1/64 or less left, it may have
-            // run dry: revert as out of gas, so an under-gassed batch cannot turn a valid signature into a rejection.
-            if (gasleft() <= gasBefore / 63) revert RoundtableSignatureCheckOutOfGas(sessionId, party, gasleft());
+        if (!_isValidSignature(sessionId, party, account, _hashTypedDataV4(structHash), signature)) {
             revert RoundtableInvalidSignature(sessionId, party, account);
+        }
+    }
+
+    /// @dev ECDSA through OpenZeppelin, which rejects high-s (malleable) signatures. Contract wallets (ERC-1271) are
+    /// asked by hand because OpenZeppelin's SignatureChecker forwards all gas: here the wallet gets exactly
+    /// ERC1271_GAS, so its verdict cannot depend on the gas the sender chose. A call without that much gas reverts
+    /// as out of gas (and so does a batch containing it); a wallet that fails within its allowance is rejected. The
+    /// call is a staticcall, so a wallet cannot re-enter and change state, and only 32 bytes of its answer are
+    /// copied, so it cannot bloat memory.
+    function _isValidSignature(
+        uint256 sessionId,
+        uint8 party,
+        address account,
+        bytes32 digest,
+        bytes calldata signature
+    ) private view returns (bool valid) {
+        if (account.code.length == 0) {
+            (address recovered, ECDSA.RecoverError error, ) = ECDSA.tryRecoverCalldata(digest, signature);
+            return error == ECDSA.RecoverError.NoError && recovered == account;
+        }
+        // EIP-150 passes at most 63/64 of the gas left; keep enough that the wallet gets its whole allowance.
+        if (gasleft() < ERC1271_GAS + ERC1271_GAS / 63 + 2_000) {
+            revert RoundtableSignatureCheckOutOfGas(sessionId, party, gasleft());
+        }
+        bytes memory query = abi.encodeCall(IERC1271.isValidSignature, (digest, signature));
+        bytes4 magic = IERC1271.isValidSignature.selector;
+        uint256 allowance = ERC1271_GAS;
+        assembly ("memory-safe") {
+            let success := staticcall(allowance, account, add(query, 0x20), mload(query), 0x00, 0x20)
+            valid := and(success, and(gt(returndatasize(), 0x1f), eq(mload(0x00), magic)))
         }
     }
 
@@ -587,6 +614,25 @@ contract Roundtable is IRoundtable, EIP712 {
 
     function _activeHeader(uint256 sessionId) private view returns (Header memory h) {
         h = _header(sessionId);
+        if (h.status != Status.Active) revert RoundtableSessionClosed(sessionId, h.status);
+    }
+
+    /// @dev The header of an active session whose (round, step, party) slot may still be filled. A phase closes only
+    /// once every party has acted in it, so an action aimed at a closed phase, or at a finalized session, names a
+    /// slot that is necessarily filled: it fails as AlreadyActed, and a relayed copy of an action its party already
+    /// sent directly is skipped in a batch whatever its place.
+    function _openSlotHeader(
+        uint256 sessionId,
+        uint8 party,
+        uint8 round,
+        bool commitStep
+    ) private view returns (Header memory h) {
+        h = _header(sessionId);
+        if (party >= h.partyCount) revert RoundtableUnknownParty(sessionId, party, h.partyCount);
+        bool phaseClosed = round < h.round || (round == h.round && commitStep && h.flags & _FLAG_REVEAL_STEP != 0);
+        if ((h.status == Status.Active && phaseClosed) || (h.status == Status.Finalized && round <= h.roundCount)) {
+            revert RoundtableAlreadyActed(sessionId, round, party);
+        }
         if (h.status != Status.Active) revert RoundtableSessionClosed(sessionId, h.status);
     }
 

@@ -1101,6 +1101,19 @@ export const roundtableAbi = [
   },
   {
     "inputs": [],
+    "name": "ERC1271_GAS",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "MAX_DURATION",
     "outputs": [
       {
