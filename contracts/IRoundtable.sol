@@ -203,7 +203,6 @@ interface IRoundtable {
     error RoundtableSelfComplaint(uint256 sessionId, uint8 party);
     error RoundtableNotInitiator(uint256 sessionId, address initiator, address sender);
     error RoundtableNoResult(uint256 sessionId, Status status);
-    error RoundtableOnlySelf(address sender);
     error RoundtableBatchOutOfGas(uint256 item, uint256 gasLeft);
     error RoundtableSignatureCheckOutOfGas(uint256 sessionId, uint8 party, uint256 gasLeft);
 
@@ -253,6 +252,9 @@ interface IRoundtable {
 
     /// @notice The account that created the session.
     function initiatorOf(uint256 sessionId) external view returns (address);
+
+    /// @notice The block that created the session: a party or auditor scans the session's logs from there.
+    function creationBlockOf(uint256 sessionId) external view returns (uint256);
 
     /// @notice The session's parties, in index order.
     function partiesOf(uint256 sessionId) external view returns (address[] memory);

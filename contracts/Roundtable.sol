@@ -52,10 +52,11 @@ contract Roundtable is IRoundtable, EIP712 {
     uint8 private constant _FLAG_PARITY = 8;
     uint8 private constant _FLAG_DISAGREED = 16;
 
-    // Layout of the SSTORE2 blob: configHash (32) | initiator (20) | parties (20 each) | commit-reveal mask (1)
-    // | round durations (4 each, big-endian).
+    // Layout of the SSTORE2 blob: configHash (32) | initiator (20) | creation block (8, big-endian) | parties (20 each)
+    // | commit-reveal mask (1) | round durations (4 each, big-endian).
     uint256 private constant _INITIATOR_OFFSET = 32;
-    uint256 private constant _PARTIES_OFFSET = 52;
+    uint256 private constant _CREATION_BLOCK_OFFSET = 52;
+    uint256 private constant _PARTIES_OFFSET = 60;
 
     /// @dev One storage slot: 20 + 5 + 7 bytes.
     struct Header {
@@ -230,6 +231,12 @@ contract Roundtable is IRoundtable, EIP712 {
     /// @inheritdoc IRoundtable
     function initiatorOf(uint256 sessionId) external view returns (address) {
         return _readAddress(_header(sessionId).blob, _INITIATOR_OFFSET);
+    }
+
+    /// @inheritdoc IRoundtable
+    function creationBlockOf(uint256 sessionId) external view returns (uint256) {
+        uint256 offset = _CREATION_BLOCK_OFFSET;
+        return uint64(bytes8(SSTORE2.read(_header(sessionId).blob, offset, offset + 8)));
     }
 
     /// @inheritdoc IRoundtable
@@ -701,6 +708,7 @@ contract Roundtable is IRoundtable, EIP712 {
             let data := add(blob, 0x20)
             mstore(data, configHash)
             mstore(add(data, _INITIATOR_OFFSET), shl(96, initiator))
+            mstore(add(data, _CREATION_BLOCK_OFFSET), shl(192, number()))
             mstore(blob, length)
         }
         for (uint256 i = 0; i < parties.length; ++i) {

@@ -1,6 +1,102 @@
 // The package's public surface: the one barrel file.
+
+export {
+  type AcceptSessionErrorType,
+  type AcceptSessionParameters,
+  type AcceptSessionReturnType,
+  acceptSession,
+} from "./sdk/actions/acceptSession.js";
+export {
+  type CancelSessionErrorType,
+  type CancelSessionParameters,
+  type CancelSessionReturnType,
+  cancelSession,
+} from "./sdk/actions/cancelSession.js";
+export {
+  type CreateSessionErrorType,
+  type CreateSessionParameters,
+  type CreateSessionReturnType,
+  createSession,
+} from "./sdk/actions/createSession.js";
+export {
+  type ExpireSessionErrorType,
+  type ExpireSessionParameters,
+  type ExpireSessionReturnType,
+  expireSession,
+} from "./sdk/actions/expireSession.js";
+export {
+  type FileComplaintErrorType,
+  type FileComplaintParameters,
+  type FileComplaintReturnType,
+  fileComplaint,
+} from "./sdk/actions/fileComplaint.js";
+export {
+  type FindInvitationsErrorType,
+  type FindInvitationsParameters,
+  type FindInvitationsReturnType,
+  findInvitations,
+  type Invitation,
+} from "./sdk/actions/findInvitations.js";
+export {
+  defaultLogPageSize,
+  type GetSessionEventsErrorType,
+  type GetSessionEventsParameters,
+  type GetSessionEventsReturnType,
+  getSessionEvents,
+  type RoundtableEventLog,
+  type RoundtableEventName,
+} from "./sdk/actions/getSessionEvents.js";
+export type {
+  RoundtablePublicClient,
+  RoundtableReceipt,
+  RoundtableWalletClient,
+} from "./sdk/actions/internal.js";
+export {
+  type ReadSessionErrorType,
+  type ReadSessionParameters,
+  type ReadSessionReturnType,
+  readSession,
+} from "./sdk/actions/readSession.js";
+export {
+  type SubmitCommitmentErrorType,
+  type SubmitCommitmentParameters,
+  type SubmitCommitmentReturnType,
+  submitCommitment,
+} from "./sdk/actions/submitCommitment.js";
+export {
+  type SubmitPayloadErrorType,
+  type SubmitPayloadParameters,
+  type SubmitPayloadReturnType,
+  submitPayload,
+} from "./sdk/actions/submitPayload.js";
+export {
+  type SignedActionOutcome,
+  type SubmitSignedActionsErrorType,
+  type SubmitSignedActionsParameters,
+  type SubmitSignedActionsReturnType,
+  submitSignedActions,
+} from "./sdk/actions/submitSignedActions.js";
+export {
+  type SessionPhaseChange,
+  type WatchSessionParameters,
+  type WatchSessionReturnType,
+  watchSession,
+} from "./sdk/actions/watchSession.js";
 export { commitmentOf } from "./sdk/commitmentOf.js";
 export { actionTypedData, roundtableDomain, roundtableTypes } from "./sdk/eip712.js";
+export {
+  decodeRoundtableError,
+  isRoundtableContractError,
+  RoundtableContractError,
+  RoundtableError,
+  type RoundtableErrorArgs,
+  type RoundtableErrorName,
+  type RoundtableErrorParameters,
+  type RoundtableErrorType,
+  RoundtableInputError,
+  roundtableErrorMessages,
+  toRoundtableError,
+} from "./sdk/errors.js";
 export { roundtableAbi } from "./sdk/generated/roundtableAbi.js";
 export { hashSessionConfig } from "./sdk/hashSessionConfig.js";
 export { type SignActionParameters, signAction } from "./sdk/signAction.js";

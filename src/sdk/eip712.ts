@@ -37,7 +37,12 @@ export const roundtableTypes = {
 
 /** The contract's EIP-712 domain (also readable on-chain with `eip712Domain()`, ERC-5267). */
 export function roundtableDomain(chainId: number, verifyingContract: Address) {
-  return { name: "Roundtable", version: "1", chainId, verifyingContract } as const satisfies TypedDataDomain;
+  return {
+    name: "Roundtable",
+    version: "1",
+    chainId,
+    verifyingContract,
+  } as const satisfies TypedDataDomain;
 }
 
 /**
@@ -48,7 +53,10 @@ export function roundtableDomain(chainId: number, verifyingContract: Address) {
  * const typed = actionTypedData(roundtableDomain(31337, contract), action);
  * const signature = await account.signTypedData(typed);
  */
-export function actionTypedData(domain: ReturnType<typeof roundtableDomain>, action: UnsignedAction) {
+export function actionTypedData(
+  domain: ReturnType<typeof roundtableDomain>,
+  action: UnsignedAction,
+) {
   const { sessionId, round, accused, word, data } = action;
   switch (action.action) {
     case ActionType.Accept:
@@ -80,6 +88,8 @@ export function actionTypedData(domain: ReturnType<typeof roundtableDomain>, act
         message: { sessionId, round, accused, evidence: data },
       } as const;
     default:
-      throw new RangeError(`Unknown action type ${action.action}: expected 0 (Accept) to 3 (Complain).`);
+      throw new RangeError(
+        `Unknown action type ${action.action}: expected 0 (Accept) to 3 (Complain).`,
+      );
   }
 }

@@ -22,11 +22,7 @@ export type SignedAction = ContractFunctionArgs<
 export type UnsignedAction = Omit<SignedAction, "signature">;
 
 /** What `sessionState` returns. */
-export type SessionState = ContractFunctionReturnType<
-  typeof roundtableAbi,
-  "view",
-  "sessionState"
->;
+export type SessionState = ContractFunctionReturnType<typeof roundtableAbi, "view", "sessionState">;
 
 // The contract's enums, by name. Their numbers must match IRoundtable.sol's order.
 export const SessionKind = { KeyGeneration: 0, Signing: 1 } as const;
@@ -48,5 +44,7 @@ export const Phase = {
 
 /** A phase's name from its number, for messages. */
 export function phaseName(phase: number): string {
-  return Object.keys(Phase).find((name) => Phase[name as keyof typeof Phase] === phase) ?? `#${phase}`;
+  return (
+    Object.keys(Phase).find((name) => Phase[name as keyof typeof Phase] === phase) ?? `#${phase}`
+  );
 }

@@ -1,0 +1,89 @@
+import type { Address, Hex } from "viem";
+import { type RoundtableErrorType, toRoundtableError } from "../errors.js";
+import { roundtableAbi } from "../generated/roundtableAbi.js";
+import {
+  assertAddress,
+  assertBytes,
+  assertSessionId,
+  assertWalletAccount,
+  type RoundtablePublicClient,
+  type RoundtableReceipt,
+  type RoundtableWalletClient,
+  resolveParty,
+  waitForRoundtableReceipt,
+} from "./internal.js";
+
+export type AcceptSessionParameters = {
+  publicClient: RoundtablePublicClient;
+  /** The party's wallet: acceptance is sent by the party itself. */
+  walletClient: RoundtableWalletClient;
+  /** The Roundtable contract. */
+  address: Address;
+  sessionId: bigint;
+  /** The party's index; found from the wallet's account in the session's parties when omitted. */
+  party?: number | undefined;
+  /**
+   * The hash of the configuration you checked, computed yourself with
+   * `hashSessionConfig(config)`; the contract refuses any other.
+   */
+  configHash: Hex;
+  /** The party's 33-byte compressed secp256k1 public key that others encrypt its shares to. */
+  encryptionKey: Hex;
+};
+
+export type AcceptSessionReturnType = RoundtableReceipt & {
+  /** The party index that accepted. */
+  party: number;
+};
+
+export type AcceptSessionErrorType = RoundtableErrorType;
+
+/**
+ * Accepts a session's configuration and registers the party's encryption
+ * key, sent by the party itself. The session starts when every party has
+ * accepted (the receipt's events then include `PhaseOpened`).
+ *
+ * @example
+ * const session = await readSession({ publicClient, address, sessionId });
+ * // … check session.config: parties, threshold, protocol, schedule …
+ * await acceptSession({
+ *   publicClient, walletClient, address, sessionId,
+ *   configHash: hashSessionConfig(session.config),
+ *   encryptionKey,
+ * });
+ */
+export async function acceptSession({
+  publicClient,
+  walletClient,
+  address,
+  sessionId,
+  party,
+  configHash,
+  encryptionKey,
+}: AcceptSessionParameters): Promise<AcceptSessionReturnType> {
+  try {
+    assertAddress(address, "address");
+    assertWalletAccount(walletClient);
+    assertSessionId(sessionId);
+    assertBytes(configHash, "configHash", 32);
+    assertBytes(encryptionKey, "encryptionKey");
+    const index = await resolveParty({
+      publicClient,
+      address,
+      sessionId,
+      account: walletClient.account.address,
+      party,
+    });
+    const { request } = await publicClient.simulateContract({
+      address,
+      abi: roundtableAbi,
+      functionName: "accept",
+      args: [sessionId, index, configHash, encryptionKey],
+      account: walletClient.account,
+    });
+    const hash = await walletClient.writeContract(request);
+    return { ...(await waitForRoundtableReceipt(publicClient, address, hash)), party: index };
+  } catch (err) {
+    throw toRoundtableError(err);
+  }
+}
