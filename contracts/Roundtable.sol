@@ -22,8 +22,9 @@ contract Roundtable is IRoundtable, EIP712 {
     /// @dev FROST key generation's second round at 255 parties is 48 * 254 = 12,192 bytes plus a header.
     uint256 public constant MAX_PAYLOAD_BYTES = 16_384;
     uint256 public constant MAX_PARAMS_BYTES = 1024;
-    /// @dev A BIP-340 signature (64 bytes) is the largest result; it fits the two result slots.
-    uint256 public constant MAX_RESULT_BYTES = 64;
+    /// @dev Results are a group key (32 or 33 bytes) or a signature (64 bytes for BIP-340, 65 for RFC 9591's
+    /// secp256k1 suite); three result slots hold up to 96, and a result only fills the slots it needs.
+    uint256 public constant MAX_RESULT_BYTES = 96;
     uint256 public constant ENCRYPTION_KEY_BYTES = 33;
     /// @dev Gas a contract wallet (ERC-1271) gets to check a signature: a Safe with many owners, or a passkey
     /// wallet verifying P-256 in Solidity, fits.
@@ -76,7 +77,7 @@ contract Roundtable is IRoundtable, EIP712 {
     mapping(uint256 sessionId => bytes32) private _transcripts;
     mapping(uint256 sessionId => uint256) private _actedBits;
     mapping(uint256 sessionId => mapping(uint256 party => bytes32)) private _commitments;
-    mapping(uint256 sessionId => bytes32[2]) private _results;
+    mapping(uint256 sessionId => bytes32[3]) private _results;
 
     constructor() EIP712("Roundtable", "1") {}
 
@@ -404,8 +405,9 @@ contract Roundtable is IRoundtable, EIP712 {
     /// and the session aborts once everyone has spoken, so the auditor sees every party's claim.
     function _recordAgreement(uint256 sessionId, Header memory h, bytes calldata result, bytes32 resultHash) private {
         if (h.resultLength == 0) {
-            _results[sessionId][0] = bytes32(result);
-            if (result.length > 32) _results[sessionId][1] = bytes32(result[32:]);
+            for (uint256 word = 0; word * 32 < result.length; ++word) {
+                _results[sessionId][word] = bytes32(result[word * 32:]);
+            }
             h.resultLength = uint8(result.length);
             _headers[sessionId] = h;
         } else if (h.flags & _FLAG_DISAGREED == 0 && keccak256(_loadResult(sessionId, h.resultLength)) != resultHash) {
@@ -738,13 +740,12 @@ contract Roundtable is IRoundtable, EIP712 {
     }
 
     function _loadResult(uint256 sessionId, uint256 length) private view returns (bytes memory result) {
-        bytes32 head = _results[sessionId][0];
-        bytes32 tail = length > 32 ? _results[sessionId][1] : bytes32(0);
-        result = new bytes(64);
-        assembly ("memory-safe") {
-            mstore(add(result, 0x20), head)
-            mstore(add(result, 0x40), tail)
-            mstore(result, length)
+        result = new bytes(length);
+        for (uint256 word = 0; word * 32 < length; ++word) {
+            bytes32 value = _results[sessionId][word];
+            assembly ("memory-safe") {
+                mstore(add(add(result, 0x20), mul(word, 0x20)), value)
+            }
         }
     }
 

@@ -7,12 +7,16 @@ const build = spawnSync("hardhat", ["build", "--force"], { encoding: "utf8", she
 const output = `${build.stdout ?? ""}${build.stderr ?? ""}`;
 process.stdout.write(output);
 if (build.error) {
-  console.error(`Could not run \`hardhat build\`: ${build.error.message}. Run \`npm install\` first.`);
+  console.error(
+    `Could not run \`hardhat build\`: ${build.error.message}. Run \`npm install\` first.`,
+  );
   process.exit(1);
 }
 const warnings = output.split("\n").filter((line) => line.startsWith("Warning:"));
 if (build.status !== 0) process.exit(build.status ?? 1);
 if (warnings.length > 0) {
-  console.error(`\n${warnings.length} compiler warning(s): warnings are errors here. Fix them and rebuild.`);
+  console.error(
+    `\n${warnings.length} compiler warning(s): warnings are errors here. Fix them and rebuild.`,
+  );
   process.exit(1);
 }

@@ -11,15 +11,20 @@ import {
   createWalletClient,
   custom,
   type Hex,
-  parseEther,
   type PublicClient,
+  parseEther,
   type TransactionReceipt,
 } from "viem";
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { roundtableAbi } from "../src/sdk/generated/roundtableAbi.js";
 import { hashSessionConfig } from "../src/sdk/hashSessionConfig.js";
 import { signAction } from "../src/sdk/signAction.js";
-import { ActionType, type SessionConfig, SessionKind, type SignedAction } from "../src/sdk/types.js";
+import {
+  ActionType,
+  type SessionConfig,
+  SessionKind,
+  type SignedAction,
+} from "../src/sdk/types.js";
 
 const SIZES = [2, 3, 4, 8, 16, 32];
 const json = process.argv.includes("--json");
@@ -105,7 +110,8 @@ async function runDirect(n: number, t: number): Promise<Measured> {
   const groupKey = `0x02${random(32).slice(2)}` as Hex;
   const payloads = parties.map(() => payloadsFor(n, t, groupKey));
   const send = async (stage: Stage, write: (i: number) => Promise<Hex>) => {
-    for (let i = 0; i < n; i++) byStage[stage].push(Number((await receipt(await write(i))).gasUsed));
+    for (let i = 0; i < n; i++)
+      byStage[stage].push(Number((await receipt(await write(i))).gasUsed));
   };
   const id = created.sessionId;
   const wallets = parties.map(walletFor);
@@ -183,7 +189,8 @@ async function runBatched(n: number, t: number): Promise<Measured> {
 
 async function expectFinalized(sessionId: bigint) {
   const state = await contract.read.sessionState([sessionId]);
-  if (state.phase !== 7) throw new Error(`Session ${sessionId} ended in phase ${state.phase}, not Finalized`);
+  if (state.phase !== 7)
+    throw new Error(`Session ${sessionId} ended in phase ${state.phase}, not Finalized`);
 }
 
 const mean = (values: number[]) => Math.round(values.reduce((a, b) => a + b, 0) / values.length);

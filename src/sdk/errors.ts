@@ -295,7 +295,7 @@ export const roundtableErrorMessages: {
       : `Session ${sessionId}: party ${party}'s encryption key is ${length} bytes. Register a 33-byte compressed secp256k1 public key (0x02 or 0x03, then 32 bytes).`,
 
   RoundtableInvalidPayloadLength: ([length, min, max]) =>
-    `The payload is ${length} bytes; here it must be ${min} to ${max} bytes. (Agreement results are at most 64 bytes; round payloads and complaint evidence at most 16384.)`,
+    `The payload is ${length} bytes; here it must be ${min} to ${max} bytes. (Agreement results are at most 96 bytes; round payloads and complaint evidence at most 16384.)`,
 
   RoundtableEmptyCommitment: ([sessionId, party]) =>
     `Session ${sessionId}: party ${party}'s commitment is zero. Commit to commitmentOf(sessionId, round, account, payload) (submitCommitment computes it when given the payload).`,

@@ -702,7 +702,7 @@ describe("SDK errors", () => {
         );
       });
 
-      it("RoundtableInvalidPayloadLength: an agreement result longer than 64 bytes", async () => {
+      it("RoundtableInvalidPayloadLength: an agreement result longer than 96 bytes", async () => {
         const d = await networkHelpers.loadFixture(deployFixture);
         const config = keyGenerationConfig(d.parties, {
           rounds: [{ duration: HOUR, commitReveal: false }],
@@ -717,10 +717,10 @@ describe("SDK errors", () => {
             walletClient: party.walletClient,
             sessionId,
             round: 1,
-            payload: toHex(new Uint8Array(65)),
+            payload: toHex(new Uint8Array(97)),
           }),
           "RoundtableInvalidPayloadLength",
-          "The payload is 65 bytes; here it must be 1 to 64 bytes. (Agreement results are at most 64 bytes; round payloads and complaint evidence at most 16384.)",
+          "The payload is 97 bytes; here it must be 1 to 96 bytes. (Agreement results are at most 96 bytes; round payloads and complaint evidence at most 16384.)",
         );
       });
 

@@ -1000,16 +1000,16 @@ describe("Roundtable", () => {
         );
       });
 
-      it("C4: an agreement result of 65 bytes is rejected with RoundtableInvalidPayloadLength(65, 1, 64)", async () => {
+      it("C4: an agreement result of 97 bytes is rejected with RoundtableInvalidPayloadLength(97, 1, 96)", async () => {
         const { d, session } = await networkHelpers.loadFixture(inRound2);
         await runPhase(d, session, { kind: "submit", round: 2 }, payloads, "batch");
         await viem.assertions.revertWithCustomErrorWithArgs(
-          d.roundtable.write.submit([session.id, A, 3, bytesOf("threats/result", 65)], {
+          d.roundtable.write.submit([session.id, A, 3, bytesOf("threats/result", 97)], {
             account: partyAt(session, A).signer,
           }),
           d.roundtable,
           "RoundtableInvalidPayloadLength",
-          [65n, 1n, 64n],
+          [97n, 1n, 96n],
         );
       });
 
