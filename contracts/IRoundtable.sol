@@ -238,7 +238,7 @@ interface IRoundtable {
     /// Anyone may call it.
     function expire(uint256 sessionId) external;
 
-    /// @notice Cancels a session that has not started. Only its initiator may.
+    /// @notice Cancels a session that has not started, before its acceptance deadline. Only its initiator may.
     function cancel(uint256 sessionId) external;
 
     /// @notice Number of sessions created; ids run from 1 to this number.

@@ -195,6 +195,9 @@ contract Roundtable is IRoundtable, EIP712 {
     function cancel(uint256 sessionId) external {
         Header memory h = _activeHeader(sessionId);
         if (h.round != 0) revert RoundtableUnexpectedPhase(sessionId, _openPhase(h), Phase.Accepting);
+        // After the acceptance deadline the session is expired: `expire` ends it and records who never accepted,
+        // which a cancellation would erase.
+        _requireBeforeDeadline(sessionId, h);
         address initiator = _readAddress(h.blob, _INITIATOR_OFFSET);
         if (msg.sender != initiator) revert RoundtableNotInitiator(sessionId, initiator, msg.sender);
         h.status = Status.Cancelled;
@@ -529,7 +532,7 @@ contract Roundtable is IRoundtable, EIP712 {
         address previous = address(0);
         for (uint256 i = 0; i < parties.length; ++i) {
             address party = parties[i];
-            if (party == address(this)) revert RoundtableInvalidParty(i, party);
+            if (party == address(0) || party == address(this)) revert RoundtableInvalidParty(i, party);
             if (party <= previous) revert RoundtablePartiesNotAscending(i, previous, party);
             previous = party;
         }

@@ -196,12 +196,12 @@ export const roundtableErrorMessages: {
     `Threshold ${threshold} is invalid for ${parties} parties: it must be between 1 and ${parties}. Lower the threshold or add parties.`,
 
   RoundtablePartiesNotAscending: ([index, previous, party]) =>
-    party === zeroAddress
-      ? `Party ${index} is the zero address, which cannot act. Remove it from the parties.`
-      : `Parties must be in strictly increasing address order, without duplicates: party ${index} (${party}) is not greater than party ${index - 1n} (${previous}). Sort the parties by address as numbers (BigInt(address)) and remove duplicates; a party's index is its position in the sorted list.`,
+    `Parties must be in strictly increasing address order, without duplicates: party ${index} (${party}) is not greater than party ${index - 1n} (${previous}). Sort the parties by address as numbers (BigInt(address)) and remove duplicates; a party's index is its position in the sorted list.`,
 
   RoundtableInvalidParty: ([index, party]) =>
-    `Party ${index} (${party}) is the Roundtable contract itself, which cannot act as a party. Remove it from the parties.`,
+    party === zeroAddress
+      ? `Party ${index} is the zero address, which cannot act. Remove it from the parties.`
+      : `Party ${index} (${party}) is the Roundtable contract itself, which cannot act as a party. Remove it from the parties.`,
 
   RoundtableInvalidRoundCount: ([count, max]) =>
     `The schedule has ${count} rounds; a session needs 1 to ${max}, the last being the agreement round. Fix config.rounds.`,

@@ -1460,13 +1460,13 @@ describe("Roundtable", () => {
         );
       });
 
-      it("C8: the zero address as a party is rejected with RoundtablePartiesNotAscending", async () => {
+      it("C8: the zero address as a party is rejected with RoundtableInvalidParty", async () => {
         const d = await networkHelpers.loadFixture(deployed);
         await viem.assertions.revertWithCustomErrorWithArgs(
           create(d, { parties: [zeroAddress, a, b] }),
           d.roundtable,
-          "RoundtablePartiesNotAscending",
-          [0n, zeroAddress, zeroAddress],
+          "RoundtableInvalidParty",
+          [0n, zeroAddress],
         );
       });
 
