@@ -6,7 +6,6 @@
 //   npm run gas -- --json  prints one JSON object
 import { network } from "hardhat";
 import {
-  type Address,
   bytesToHex,
   createWalletClient,
   custom,
@@ -18,13 +17,9 @@ import {
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { roundtableAbi } from "../src/sdk/generated/roundtableAbi.js";
 import { hashSessionConfig } from "../src/sdk/hashSessionConfig.js";
+import { keygenConfig } from "../src/sdk/protocolIds.js";
 import { signAction } from "../src/sdk/signAction.js";
-import {
-  ActionType,
-  type SessionConfig,
-  SessionKind,
-  type SignedAction,
-} from "../src/sdk/types.js";
+import { ActionType, type SessionConfig, type SignedAction } from "../src/sdk/types.js";
 
 const SIZES = [2, 3, 4, 8, 16, 32];
 const json = process.argv.includes("--json");
@@ -61,25 +56,6 @@ async function receipt(hash: Hex): Promise<TransactionReceipt> {
   return result;
 }
 
-function keygenConfig(parties: Address[], threshold: number): SessionConfig {
-  return {
-    kind: SessionKind.KeyGeneration,
-    protocol: "0x726f756e647461626c652f66726f73742d646b672f7631000000000000000000",
-    ciphersuite: "0x46524f53542d736563703235366b312d5348413235362d54522d763100000000",
-    parties,
-    threshold,
-    rounds: [
-      { duration: 3600, commitReveal: false },
-      { duration: 3600, commitReveal: false },
-      { duration: 3600, commitReveal: false },
-    ],
-    acceptanceDuration: 86_400,
-    keySession: 0n,
-    message: "0x0000000000000000000000000000000000000000000000000000000000000000",
-    params: "0x",
-  };
-}
-
 async function createSession(config: SessionConfig): Promise<{ sessionId: bigint; gas: number }> {
   const hash = await contract.write.createSession([config], { account: deployer.account });
   const result = await receipt(hash);
@@ -94,10 +70,7 @@ function payloadsFor(n: number, t: number, groupKey: Hex) {
 
 async function runDirect(n: number, t: number): Promise<Measured> {
   const parties = await fundedAccounts(n);
-  const config = keygenConfig(
-    parties.map((p) => p.address),
-    t,
-  );
+  const config = keygenConfig({ parties: parties.map((p) => p.address), threshold: t });
   const configHash = hashSessionConfig(config);
   const created = await createSession(config);
   const byStage: Record<Stage, number[]> = {
@@ -135,10 +108,7 @@ async function runDirect(n: number, t: number): Promise<Measured> {
 
 async function runBatched(n: number, t: number): Promise<Measured> {
   const parties = await fundedAccounts(n);
-  const config = keygenConfig(
-    parties.map((p) => p.address),
-    t,
-  );
+  const config = keygenConfig({ parties: parties.map((p) => p.address), threshold: t });
   const configHash = hashSessionConfig(config);
   const created = await createSession(config);
   const id = created.sessionId;

@@ -1,6 +1,47 @@
 // The package's public surface: the one barrel file.
 
 export {
+  PartyError,
+  type PartyErrorCode,
+  type PartyErrorParameters,
+  partyErrorCodes,
+} from "./party/errors.js";
+export {
+  type LocalProgress,
+  type LocalRound,
+  type PartyStep,
+  type PlanView,
+  planStep,
+} from "./party/plan.js";
+export {
+  ENCRYPTION_KEY_RECORD,
+  KEY_SHARE_RECORD,
+  roundRecordName,
+} from "./party/records.js";
+export {
+  type AcceptanceSummary,
+  type PartyOutcome,
+  type PartyProgress,
+  type RunPartyParameters,
+  runParty,
+} from "./party/runParty.js";
+export type { SecretBinding, SecretStore } from "./party/secretStore.js";
+export {
+  type AbortCause,
+  type FiledComplaint,
+  type ReadSessionViewParameters,
+  readSessionView,
+  type SessionView,
+  type SigningKeyView,
+} from "./party/sessionView.js";
+export {
+  type CreateDirectTransportParameters,
+  createDirectTransport,
+  type Delivery,
+  deliver,
+  type Transport,
+} from "./party/transport.js";
+export {
   type AcceptSessionErrorType,
   type AcceptSessionParameters,
   type AcceptSessionReturnType,
@@ -99,6 +140,21 @@ export {
 } from "./sdk/errors.js";
 export { roundtableAbi } from "./sdk/generated/roundtableAbi.js";
 export { hashSessionConfig } from "./sdk/hashSessionConfig.js";
+export {
+  ciphersuiteId,
+  ciphersuiteName,
+  DEFAULT_ACCEPTANCE_DURATION,
+  DEFAULT_ROUND_DURATION,
+  type KeygenConfigParameters,
+  keygenConfig,
+  type ProtocolName,
+  protocolId,
+  protocolName,
+  protocolNames,
+  type SessionDurations,
+  type SigningConfigParameters,
+  signingConfig,
+} from "./sdk/protocolIds.js";
 export { type SignActionParameters, signAction } from "./sdk/signAction.js";
 export {
   AbortReason,

@@ -112,7 +112,10 @@ export type KeygenConfigParameters = {
   durations?: SessionDurations | undefined;
   /**
    * Whether round 1 (the commitments) is commit-then-reveal, so that no party chooses its
-   * polynomial after seeing the others' and biases the group key. @default true
+   * polynomial after seeing the others' and grinds a bias into the group key. Off by default:
+   * FROST's proofs of knowledge stop rogue keys, the bias such grinding buys does not weaken
+   * Schnorr threshold signatures (Gennaro et al.), and the extra phase costs every party one
+   * more transaction. Turn it on where an unbiased key matters. @default false
    */
   commitReveal?: boolean | undefined;
 };
@@ -131,7 +134,7 @@ export function keygenConfig({
   threshold,
   ciphersuite = DEFAULT_CIPHERSUITE,
   durations,
-  commitReveal = true,
+  commitReveal = false,
 }: KeygenConfigParameters): SessionConfig {
   return {
     kind: SessionKind.KeyGeneration,

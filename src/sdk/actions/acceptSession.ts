@@ -11,6 +11,7 @@ import {
   type RoundtableWalletClient,
   resolveParty,
   waitForRoundtableReceipt,
+  writeWithHeadroom,
 } from "./internal.js";
 
 export type AcceptSessionParameters = {
@@ -81,7 +82,7 @@ export async function acceptSession({
       args: [sessionId, index, configHash, encryptionKey],
       account: walletClient.account,
     });
-    const hash = await walletClient.writeContract(request);
+    const hash = await writeWithHeadroom(publicClient, walletClient, request);
     return { ...(await waitForRoundtableReceipt(publicClient, address, hash)), party: index };
   } catch (err) {
     throw toRoundtableError(err);

@@ -9,6 +9,7 @@ import {
   type RoundtableReceipt,
   type RoundtableWalletClient,
   waitForRoundtableReceipt,
+  writeWithHeadroom,
 } from "./internal.js";
 
 export type CancelSessionParameters = {
@@ -48,7 +49,7 @@ export async function cancelSession({
       args: [sessionId],
       account: walletClient.account,
     });
-    const hash = await walletClient.writeContract(request);
+    const hash = await writeWithHeadroom(publicClient, walletClient, request);
     return await waitForRoundtableReceipt(publicClient, address, hash);
   } catch (err) {
     throw toRoundtableError(err);

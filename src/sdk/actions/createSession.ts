@@ -15,6 +15,7 @@ import {
   type RoundtableReceipt,
   type RoundtableWalletClient,
   waitForRoundtableReceipt,
+  writeWithHeadroom,
 } from "./internal.js";
 
 /** The contract's `MAX_PARTIES`. */
@@ -69,7 +70,7 @@ export async function createSession({
       args: [config],
       account: walletClient.account,
     });
-    const hash = await walletClient.writeContract(request);
+    const hash = await writeWithHeadroom(publicClient, walletClient, request);
     const receipt = await waitForRoundtableReceipt(publicClient, address, hash);
     const created = receipt.events.find((event) => event.eventName === "SessionCreated");
     if (created?.eventName !== "SessionCreated") {

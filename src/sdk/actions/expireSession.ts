@@ -10,6 +10,7 @@ import {
   type RoundtableReceipt,
   type RoundtableWalletClient,
   waitForRoundtableReceipt,
+  writeWithHeadroom,
 } from "./internal.js";
 
 export type ExpireSessionParameters = {
@@ -55,7 +56,7 @@ export async function expireSession({
       args: [sessionId],
       account: walletClient.account,
     });
-    const hash = await walletClient.writeContract(request);
+    const hash = await writeWithHeadroom(publicClient, walletClient, request);
     const receipt = await waitForRoundtableReceipt(publicClient, address, hash);
     const aborted = receipt.events.find((event) => event.eventName === "SessionAborted");
     const blameBits = aborted?.eventName === "SessionAborted" ? aborted.args.blame : 0n;

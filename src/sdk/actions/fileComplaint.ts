@@ -12,6 +12,7 @@ import {
   type RoundtableWalletClient,
   resolveParty,
   waitForRoundtableReceipt,
+  writeWithHeadroom,
 } from "./internal.js";
 
 export type FileComplaintParameters = {
@@ -76,7 +77,7 @@ export async function fileComplaint({
       args: [sessionId, index, round, accused, evidence],
       account: walletClient.account,
     });
-    const hash = await walletClient.writeContract(request);
+    const hash = await writeWithHeadroom(publicClient, walletClient, request);
     return { ...(await waitForRoundtableReceipt(publicClient, address, hash)), party: index };
   } catch (err) {
     throw toRoundtableError(err);

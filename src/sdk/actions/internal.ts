@@ -187,6 +187,29 @@ export function bitmapToIndexes(bits: bigint): number[] {
   return indexes;
 }
 
+// ──────────────────────────────────────────────────────────────── sending
+
+/**
+ * Gas added to the estimate. Parties act concurrently: another party's action
+ * landing between estimate and inclusion can make this one the last of its
+ * phase, which then opens the next phase or finalizes and stores the result,
+ * up to about 70,000 gas more than estimated. Unused gas is not charged.
+ */
+export const GAS_HEADROOM = 100_000n;
+
+/** Sends a simulated request with the estimate plus {@link GAS_HEADROOM} as its gas limit, unless the caller set one. */
+export async function writeWithHeadroom(
+  publicClient: RoundtablePublicClient,
+  walletClient: RoundtableWalletClient,
+  request: Parameters<RoundtableWalletClient["writeContract"]>[0],
+): Promise<Hash> {
+  if (request.gas !== undefined) return walletClient.writeContract(request);
+  const estimate = await publicClient.estimateContractGas(
+    request as Parameters<RoundtablePublicClient["estimateContractGas"]>[0],
+  );
+  return walletClient.writeContract({ ...request, gas: estimate + GAS_HEADROOM });
+}
+
 // ────────────────────────────────────────────────────────────── receipts
 
 /** Waits for `hash`, and decodes the receipt's Roundtable events. Throws when the transaction reverted. */

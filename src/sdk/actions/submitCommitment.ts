@@ -13,6 +13,7 @@ import {
   type RoundtableWalletClient,
   resolveParty,
   waitForRoundtableReceipt,
+  writeWithHeadroom,
 } from "./internal.js";
 
 export type SubmitCommitmentParameters = {
@@ -94,7 +95,7 @@ export async function submitCommitment(
       args: [sessionId, index, round, commitment],
       account: walletClient.account,
     });
-    const hash = await walletClient.writeContract(request);
+    const hash = await writeWithHeadroom(publicClient, walletClient, request);
     return {
       ...(await waitForRoundtableReceipt(publicClient, address, hash)),
       party: index,

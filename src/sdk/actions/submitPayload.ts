@@ -12,6 +12,7 @@ import {
   type RoundtableWalletClient,
   resolveParty,
   waitForRoundtableReceipt,
+  writeWithHeadroom,
 } from "./internal.js";
 
 export type SubmitPayloadParameters = {
@@ -77,7 +78,7 @@ export async function submitPayload({
       args: [sessionId, index, round, payload],
       account: walletClient.account,
     });
-    const hash = await walletClient.writeContract(request);
+    const hash = await writeWithHeadroom(publicClient, walletClient, request);
     return { ...(await waitForRoundtableReceipt(publicClient, address, hash)), party: index };
   } catch (err) {
     throw toRoundtableError(err);

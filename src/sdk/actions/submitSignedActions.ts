@@ -15,6 +15,7 @@ import {
   type RoundtableReceipt,
   type RoundtableWalletClient,
   waitForRoundtableReceipt,
+  writeWithHeadroom,
 } from "./internal.js";
 
 export type SubmitSignedActionsParameters = {
@@ -92,14 +93,14 @@ export async function submitSignedActions({
         functionName: "applySigned",
         args: [first],
       });
-      hash = await walletClient.writeContract(request);
+      hash = await writeWithHeadroom(publicClient, walletClient, request);
     } else {
       const { request } = await publicClient.simulateContract({
         ...options,
         functionName: "batch",
         args: [actions],
       });
-      hash = await walletClient.writeContract(request);
+      hash = await writeWithHeadroom(publicClient, walletClient, request);
     }
     const receipt = await waitForRoundtableReceipt(publicClient, address, hash);
     const outcomes: SignedActionOutcome[] = actions.map((action, item) => ({

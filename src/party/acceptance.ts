@@ -1,0 +1,78 @@
+// Acceptance: the session's encryption key pair, the Accept action, and the summary a party
+// confirms. The key pair is made here, once per session; its secret is stored before the Accept
+// that registers its public key is sent, and reused on every restart, so a party never registers
+// a key whose secret it may have lost.
+
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { bytesToHex, domainSeparator, type Hex, hashTypedData, zeroHash } from "viem";
+import type { RandomSource } from "../protocol/index.js";
+import { actionTypedData, roundtableDomain } from "../sdk/eip712.js";
+import { ActionType, type UnsignedAction } from "../sdk/types.js";
+import type { SessionProtocol } from "./protocolRound.js";
+import type { SessionView } from "./sessionView.js";
+import type { AcceptanceSummary } from "./types.js";
+
+/** noble reduces a 48-byte seed modulo n (FIPS 186-5 A.2.1): negligible bias, never zero. */
+const SEED_LENGTH = 48;
+
+/** A fresh secp256k1 encryption secret key (32 bytes) from the caller's random source. */
+export function newEncryptionSecretKey(random: RandomSource): Uint8Array {
+  const seed = random(SEED_LENGTH);
+  if (!(seed instanceof Uint8Array) || seed.length !== SEED_LENGTH) {
+    throw new RangeError(
+      `The random source returned the wrong number of bytes (asked for ${SEED_LENGTH})`,
+    );
+  }
+  return secp256k1.utils.randomSecretKey(seed);
+}
+
+/** The 33-byte compressed public key of an encryption secret key, as registered on-chain. */
+export function encryptionPublicKey(secretKey: Uint8Array): Hex {
+  return bytesToHex(secp256k1.getPublicKey(secretKey, true));
+}
+
+/** The Accept action this party sends: the configuration hash it read, and its key. */
+export function acceptAction(view: SessionView, self: number, encryptionKey: Hex): UnsignedAction {
+  return {
+    action: ActionType.Accept,
+    sessionId: view.sessionId,
+    party: self,
+    round: 0,
+    accused: 0,
+    word: view.configHash,
+    data: encryptionKey,
+  };
+}
+
+/** Everything the party confirms, readable, with the digest its Accept signs. */
+export function acceptanceSummary(
+  view: SessionView,
+  protocol: SessionProtocol,
+  self: number,
+  encryptionKey: Hex,
+): AcceptanceSummary {
+  const domain = roundtableDomain(view.chainId, view.contract);
+  const { config } = view;
+  const summary: AcceptanceSummary = {
+    sessionId: view.sessionId,
+    chainId: view.chainId,
+    contract: view.contract,
+    kind: view.kind,
+    protocol: protocol.name,
+    ciphersuite: protocol.ciphersuite,
+    parties: view.parties,
+    partyIndex: self,
+    threshold: config.threshold,
+    rounds: config.rounds.map(({ duration, commitReveal }) => ({ duration, commitReveal })),
+    // While accepting, the phase deadline is the acceptance deadline.
+    acceptanceDeadline: new Date(view.deadline * 1000),
+    configHash: view.configHash,
+    acceptDigest: hashTypedData(actionTypedData(domain, acceptAction(view, self, encryptionKey))),
+    domainSeparator: domainSeparator({ domain }),
+  };
+  if (view.kind === "signing") {
+    summary.keySession = config.keySession;
+    if (config.message !== zeroHash) summary.message = config.message;
+  }
+  return summary;
+}

@@ -1,0 +1,676 @@
+// The party runner: reads the chain, asks the plan for the next step, does it, and repeats until
+// the session ends. Every decision starts from the chain and the store, never from memory, so a
+// run can be killed at any point and started again with the same store: it re-sends exactly what
+// it stored and never computes a round twice once its payload may have left (threat R8).
+
+import { type Address, bytesToHex, type Hex } from "viem";
+import type { RandomSource } from "../protocol/index.js";
+import { ProtocolError, secureRandom } from "../protocol/index.js";
+import { expireSession } from "../sdk/actions/expireSession.js";
+import type { RoundtablePublicClient, RoundtableWalletClient } from "../sdk/actions/internal.js";
+import { commitmentOf } from "../sdk/commitmentOf.js";
+import { RoundtableContractError, toRoundtableError } from "../sdk/errors.js";
+import { roundtableAbi } from "../sdk/generated/roundtableAbi.js";
+import {
+  ActionType,
+  Phase,
+  phaseName,
+  type SessionState,
+  type UnsignedAction,
+} from "../sdk/types.js";
+import {
+  acceptAction,
+  acceptanceSummary,
+  encryptionPublicKey,
+  newEncryptionSecretKey,
+} from "./acceptance.js";
+import { PartyError, type PartyErrorCode } from "./errors.js";
+import { type LocalProgress, type LocalRound, type PartyStep, planStep } from "./plan.js";
+import { computeRound, type SessionProtocol, sessionProtocol } from "./protocolRound.js";
+import {
+  bindingOf,
+  decodeRoundRecord,
+  ENCRYPTION_KEY_RECORD,
+  encodeRoundRecord,
+  KEY_SHARE_RECORD,
+  type RoundRecord,
+  roundRecordName,
+} from "./records.js";
+import type { SecretBinding, SecretStore } from "./secretStore.js";
+import { readSessionView, type SessionView } from "./sessionView.js";
+import { createDirectTransport, deliver, type Transport } from "./transport.js";
+import type { AcceptanceSummary, PartyOutcome, PartyProgress } from "./types.js";
+
+export type { AcceptanceSummary, PartyOutcome, PartyProgress } from "./types.js";
+
+export type RunPartyParameters = {
+  publicClient: RoundtablePublicClient;
+  /** The party's wallet: its account is the party. */
+  walletClient: RoundtableWalletClient;
+  /** The Roundtable contract. */
+  address: Address;
+  sessionId: bigint;
+  /** Where this party's secrets live between rounds; the same store resumes a run. */
+  store: SecretStore;
+  /** Tried in order for every action, the next on failure. @default [direct] */
+  transports?: Transport[];
+  /** Asked once, before this party's first acceptance; false stops with PartyError REFUSED. */
+  confirm: (summary: AcceptanceSummary) => Promise<boolean>;
+  /** Randomness for keys and nonces. @default the platform CSPRNG */
+  random?: RandomSource;
+  /** Milliseconds between reads of the chain while waiting. @default 1000 */
+  pollingInterval?: number;
+  onProgress?: (p: PartyProgress) => void;
+  /** Stops the run (PartyError STOPPED) between steps; run again to resume. */
+  signal?: AbortSignal;
+  /**
+   * Whether to send `expire` itself once a deadline passed (anyone may; it costs gas). When
+   * false, or when it fails, the run still returns the aborted outcome the chain implies.
+   * @default true
+   */
+  expire?: boolean;
+};
+
+/** Deliveries of one action tried while it stays due, before the run stops. */
+const MAX_DELIVERY_ATTEMPTS = 3;
+
+/** Consecutive failed chain reads tolerated while polling (a flaky RPC node) before giving up. */
+const MAX_READ_FAILURES = 5;
+
+/**
+ * Runs one party of one session to its end: accepts (after `confirm`), computes and submits
+ * every round, complains when another party cheats, and returns how the session ended. Safe to
+ * call again after any crash or stop with the same store.
+ * @throws PartyError with a code: NOT_A_PARTY, REFUSED, WRONG_PHASE, STORE, UNSUPPORTED,
+ *   PROTOCOL, SUBMIT, CHAIN or STOPPED.
+ * @example
+ * ```ts
+ * const outcome = await runParty({
+ *   publicClient, walletClient, address, sessionId, store,
+ *   confirm: async (summary) => summary.threshold >= 2,
+ *   onProgress: (p) => console.log(`${p.phase} ${p.acted}/${p.partyCount}`),
+ * });
+ * if (outcome.status === "finalized") console.log(outcome.groupPublicKey);
+ * ```
+ */
+export async function runParty(p: RunPartyParameters): Promise<PartyOutcome> {
+  return new PartyRun(p).run();
+}
+
+/** One run's state. Nothing in it decides anything the chain or the store does not confirm. */
+class PartyRun {
+  readonly #p: RunPartyParameters;
+  readonly #account: Address;
+  readonly #transports: readonly Transport[];
+  readonly #random: RandomSource;
+  readonly #interval: number;
+  #chainId: number | undefined;
+  #view: SessionView | undefined;
+  #protocol: SessionProtocol | undefined;
+  #confirmed = false;
+  #lastProgress = "";
+
+  constructor(p: RunPartyParameters) {
+    this.#p = p;
+    this.#account = p.walletClient.account.address;
+    this.#transports = p.transports ?? [
+      createDirectTransport({
+        publicClient: p.publicClient,
+        walletClient: p.walletClient,
+        address: p.address,
+      }),
+    ];
+    this.#random = p.random ?? secureRandom;
+    this.#interval = p.pollingInterval ?? 1000;
+  }
+
+  async run(): Promise<PartyOutcome> {
+    let fresh = true;
+    for (;;) {
+      this.#throwIfStopped();
+      if (!fresh && !(await this.#phaseChanged())) {
+        await this.#sleep();
+        continue;
+      }
+      const view = await this.#read();
+      const local = await this.#local(view);
+      const step = planStep(view, local);
+      fresh = true;
+      switch (step.kind) {
+        case "not-a-party":
+          throw this.#error(
+            "NOT_A_PARTY",
+            `Account ${this.#account} is not a party of session ${view.sessionId}. Run it with the account of one of its ${view.parties.length} parties, or check the session id and the contract address.`,
+            { metaMessages: [`Parties: ${view.parties.join(", ")}`] },
+          );
+        case "done":
+          await this.#cleanup(view);
+          this.#progress(view, describeOutcome(step.outcome));
+          return step.outcome;
+        case "blocked":
+          throw this.#error(
+            step.code,
+            `Cannot continue session ${view.sessionId}: ${step.reason}.`,
+          );
+        case "expire": {
+          const outcome = await this.#expire(view, step.blame);
+          if (outcome !== undefined) return outcome;
+          break;
+        }
+        case "accept":
+          await this.#accept(view, step);
+          break;
+        case "send":
+          await this.#send(view, step);
+          break;
+        case "complain":
+          await this.#act(
+            view,
+            step,
+            {
+              ...noAction(view, ActionType.Complain),
+              round: step.round,
+              accused: step.accused,
+              data: step.evidence,
+            },
+            `filed a complaint against party ${step.accused} in round ${step.round}`,
+          );
+          break;
+        case "wait":
+          this.#progress(view, `waiting for ${partyList(step.waitingFor)}`);
+          fresh = false;
+          await this.#sleep();
+          break;
+      }
+    }
+  }
+
+  // ─────────────────────────────────────────────────────────── steps
+
+  async #accept(view: SessionView, step: Extract<PartyStep, { kind: "accept" }>): Promise<void> {
+    const self = view.self!;
+    const protocol = this.#protocolOf(view);
+    const binding = this.#binding(view.sessionId, self);
+    // Reuse a stored key: an earlier run may have sent its Accept in a transaction not yet mined,
+    // and a party must never register a key other than the one whose secret it keeps.
+    const secret =
+      (await this.#get(view, binding, ENCRYPTION_KEY_RECORD)) ??
+      newEncryptionSecretKey(this.#random);
+    const encryptionKey = encryptionPublicKey(secret);
+    if (step.needsConfirmation) {
+      const accepted = await this.#p.confirm(
+        acceptanceSummary(view, protocol, self, encryptionKey),
+      );
+      if (!accepted) {
+        throw this.#error(
+          "REFUSED",
+          `Session ${view.sessionId} was declined: nothing was sent. The session cannot start without this party; it will expire at its acceptance deadline unless the initiator cancels it.`,
+        );
+      }
+      this.#confirmed = true;
+      this.#throwIfStopped();
+    }
+    // The secret must be durable before its public key is registered.
+    if (step.newEncryptionKey) await this.#put(view, binding, ENCRYPTION_KEY_RECORD, secret);
+    await this.#act(
+      view,
+      step,
+      acceptAction(view, self, encryptionKey),
+      "accepted and registered an encryption key",
+    );
+  }
+
+  async #send(view: SessionView, step: Extract<PartyStep, { kind: "send" }>): Promise<void> {
+    const self = view.self!;
+    const { round } = step;
+    const binding = this.#binding(view.sessionId, self);
+    let record = step.stored ? await this.#record(view, binding, round) : undefined;
+    if (record === undefined) {
+      record = await this.#compute(view, binding, round);
+      // A complaint replaces the payload: the next plan files it.
+      if (record.kind === "blame") return;
+    } else if (record.kind === "payload" && this.#isFinalKeygenRound(view, round)) {
+      // The key share is written before the round-3 record; restore it if it went missing since.
+      const share = await this.#get(view, binding, KEY_SHARE_RECORD);
+      if (share === undefined) await this.#put(view, binding, KEY_SHARE_RECORD, record.state);
+    }
+    if (record.kind !== "payload") return;
+    const payload = bytesToHex(record.payload);
+    const action: UnsignedAction =
+      step.action === "commit"
+        ? {
+            ...noAction(view, ActionType.Commit),
+            round,
+            word: commitmentOf(view.sessionId, round, view.parties[self]!, payload),
+          }
+        : { ...noAction(view, ActionType.Submit), round, data: payload };
+    const what =
+      step.action === "commit"
+        ? `committed to its round-${round} payload`
+        : step.action === "reveal"
+          ? `revealed its round-${round} payload`
+          : round === view.roundCount
+            ? "submitted its result for agreement"
+            : `submitted its round-${round} payload`;
+    await this.#act(view, step, action, what);
+  }
+
+  /** Computes a round, then stores it (and a key share) before anything leaves this machine. */
+  async #compute(view: SessionView, binding: SecretBinding, round: number): Promise<RoundRecord> {
+    const protocol = this.#protocolOf(view);
+    let previousState: Uint8Array | undefined;
+    if (round > 1) {
+      const previous = await this.#record(view, binding, round - 1);
+      if (previous?.kind === "payload") previousState = previous.state;
+    }
+    const secrets =
+      view.kind === "key-generation"
+        ? { encryptionSecretKey: await this.#get(view, binding, ENCRYPTION_KEY_RECORD) }
+        : { keyShare: await this.#keyShare(view) };
+    let computed: ReturnType<typeof computeRound>;
+    try {
+      computed = computeRound({
+        view,
+        protocol,
+        round,
+        previousState,
+        secrets,
+        random: this.#random,
+      });
+    } catch (error) {
+      if (error instanceof ProtocolError) {
+        throw this.#error(
+          "PROTOCOL",
+          `Round ${round} of session ${view.sessionId} failed on this party's own inputs (${error.code}): ${error.shortMessage}.`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+    // Key share first: if the run dies between the two writes, the round is computed again
+    // (deterministically, from the same state and log) rather than sent without a stored share.
+    if (computed.keyShare !== undefined) {
+      await this.#put(view, binding, KEY_SHARE_RECORD, computed.keyShare);
+    }
+    await this.#put(view, binding, roundRecordName(round), encodeRoundRecord(computed.record));
+    if (computed.record.kind === "blame") {
+      this.#progress(
+        view,
+        `round ${round}: party ${computed.record.accused} is at fault; complaining`,
+      );
+    }
+    return computed.record;
+  }
+
+  /**
+   * Delivers one action through the transports. When all fail, the chain is read again: if the
+   * step is no longer due (the action landed after all, a deadline passed, someone complained),
+   * the loop goes on from there; otherwise the run stops, to be run again later.
+   */
+  async #act(
+    view: SessionView,
+    step: PartyStep,
+    action: UnsignedAction,
+    what: string,
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      this.#throwIfStopped();
+      const delivery = await deliver(this.#transports, action);
+      if (delivery.status !== "failed") {
+        this.#progress(view, `${what} (${delivery.transport})`);
+        return;
+      }
+      this.#throwIfStopped();
+      const now = await this.#read();
+      const next = planStep(now, await this.#local(now));
+      if (stepKey(next) !== stepKey(step)) return;
+      // Still due: the failure may be a race (a gas estimate made just before another party's
+      // action made this one open the next phase, which costs more), so try a few times.
+      if (attempt < MAX_DELIVERY_ATTEMPTS) {
+        await this.#sleep();
+        continue;
+      }
+      const reasons = delivery.errors.map(
+        ({ transport, error }) => `${transport}: ${toRoundtableError(error).shortMessage}`,
+      );
+      throw this.#error(
+        "SUBMIT",
+        `Party ${view.self} could not deliver its ${actionLabel(action)} in session ${view.sessionId} through any transport (${attempt} attempts). Nothing was lost: run again to retry before the deadline ${new Date(now.deadline * 1000).toISOString()}.`,
+        { metaMessages: reasons, cause: delivery.errors[delivery.errors.length - 1]?.error },
+      );
+    }
+  }
+
+  /** Ends an expired session, or reports the outcome the chain implies if that fails. */
+  async #expire(view: SessionView, blame: number[]): Promise<PartyOutcome | undefined> {
+    if (this.#p.expire !== false) {
+      try {
+        await expireSession({
+          publicClient: this.#p.publicClient,
+          walletClient: this.#p.walletClient,
+          address: this.#p.address,
+          sessionId: view.sessionId,
+        });
+        this.#progress(
+          view,
+          `the deadline passed; expired the session, blaming ${partyList(blame)}`,
+        );
+        return undefined;
+      } catch {
+        // Another party may have expired it first, or this account has no gas: read again.
+        const now = await this.#read();
+        if (now.phase !== Phase.Expired) return undefined;
+      }
+    }
+    await this.#cleanup(view);
+    const outcome: PartyOutcome = {
+      status: "aborted",
+      sessionId: view.sessionId,
+      reason: "expired",
+      blame,
+    };
+    this.#progress(view, describeOutcome(outcome));
+    return outcome;
+  }
+
+  /** After the end, round states (polynomial coefficients, nonces) and the encryption key go. */
+  async #cleanup(view: SessionView): Promise<void> {
+    if (view.self === undefined) return;
+    const binding = this.#binding(view.sessionId, view.self);
+    const names = [ENCRYPTION_KEY_RECORD];
+    for (let round = 1; round <= view.roundCount; round++) names.push(roundRecordName(round));
+    for (const name of names) {
+      try {
+        await this.#p.store.delete(binding, name);
+      } catch (error) {
+        throw this.#storeError(view, `delete ${name}`, error);
+      }
+    }
+  }
+
+  // ─────────────────────────────────────────────────────────── reads
+
+  async #read(): Promise<SessionView> {
+    for (let failures = 1; ; failures++) {
+      try {
+        this.#chainId ??= await this.#p.publicClient.getChainId();
+        const view = await readSessionView({
+          publicClient: this.#p.publicClient,
+          address: this.#p.address,
+          sessionId: this.#p.sessionId,
+          account: this.#account,
+          chainId: this.#chainId,
+          previous: this.#view,
+        });
+        this.#view = view;
+        return view;
+      } catch (error) {
+        const reason = toRoundtableError(error);
+        if (reason instanceof RoundtableContractError || failures >= MAX_READ_FAILURES) {
+          throw this.#error(
+            "CHAIN",
+            `Could not read session ${this.#p.sessionId}: ${reason.shortMessage}`,
+            { cause: error },
+          );
+        }
+        await this.#sleep();
+        this.#throwIfStopped();
+      }
+    }
+  }
+
+  /** One cheap read while waiting: has the phase or round moved? Reports progress on the way. */
+  async #phaseChanged(): Promise<boolean> {
+    const view = this.#view;
+    if (view === undefined) return true;
+    let state: SessionState;
+    try {
+      state = await this.#readState();
+    } catch {
+      // A transient failure: the full read that follows retries and reports properly.
+      return true;
+    }
+    if (state.phase !== view.phase || state.round !== view.round) return true;
+    let acted = 0;
+    for (let i = 0; i < state.partyCount; i++) if ((state.acted >> BigInt(i)) & 1n) acted++;
+    this.#emit({
+      sessionId: view.sessionId,
+      phase: phaseName(state.phase),
+      round: state.round,
+      acted,
+      partyCount: state.partyCount,
+      deadline: new Date(state.deadline * 1000),
+    });
+    return false;
+  }
+
+  #readState(): Promise<SessionState> {
+    return this.#p.publicClient.readContract({
+      address: this.#p.address,
+      abi: roundtableAbi,
+      functionName: "sessionState",
+      args: [this.#p.sessionId],
+    });
+  }
+
+  /** What the store says, without keeping any secret in the result. */
+  async #local(view: SessionView): Promise<LocalProgress> {
+    const rounds = new Map<number, LocalRound>();
+    let encryptionKey: Hex | undefined;
+    let hasKeyShare = false;
+    if (view.self !== undefined) {
+      const binding = this.#binding(view.sessionId, view.self);
+      const secret = await this.#get(view, binding, ENCRYPTION_KEY_RECORD);
+      if (secret !== undefined) encryptionKey = encryptionPublicKey(secret);
+      for (let round = 1; round <= view.roundCount; round++) {
+        const record = await this.#record(view, binding, round);
+        if (record?.kind === "payload") rounds.set(round, { kind: "payload" });
+        if (record?.kind === "blame") {
+          rounds.set(round, {
+            kind: "blame",
+            accused: record.accused,
+            evidence: bytesToHex(record.evidence),
+          });
+        }
+      }
+      if (view.kind === "signing") hasKeyShare = (await this.#keyShare(view)) !== undefined;
+    }
+    return { encryptionKey, rounds, hasKeyShare, confirmed: this.#confirmed };
+  }
+
+  /** The key share a signing session signs with: stored by the key generation, under its binding. */
+  async #keyShare(view: SessionView): Promise<Uint8Array | undefined> {
+    const signing = view.signing;
+    if (signing?.keyIndex === undefined) return undefined;
+    return this.#get(view, this.#binding(signing.keySession, signing.keyIndex), KEY_SHARE_RECORD);
+  }
+
+  async #record(
+    view: SessionView,
+    binding: SecretBinding,
+    round: number,
+  ): Promise<RoundRecord | undefined> {
+    const bytes = await this.#get(view, binding, roundRecordName(round));
+    if (bytes === undefined) return undefined;
+    try {
+      return decodeRoundRecord(bytes, round);
+    } catch (error) {
+      throw this.#storeError(view, `read ${roundRecordName(round)}`, error);
+    }
+  }
+
+  async #get(
+    view: SessionView,
+    binding: SecretBinding,
+    name: string,
+  ): Promise<Uint8Array | undefined> {
+    try {
+      return await this.#p.store.get(binding, name);
+    } catch (error) {
+      throw this.#storeError(view, `read ${name}`, error);
+    }
+  }
+
+  async #put(
+    view: SessionView,
+    binding: SecretBinding,
+    name: string,
+    value: Uint8Array,
+  ): Promise<void> {
+    try {
+      await this.#p.store.put(binding, name, value);
+    } catch (error) {
+      throw this.#storeError(view, `write ${name}`, error);
+    }
+  }
+
+  // ─────────────────────────────────────────────────────────── helpers
+
+  #protocolOf(view: SessionView): SessionProtocol {
+    this.#protocol ??= sessionProtocol(view);
+    return this.#protocol;
+  }
+
+  #isFinalKeygenRound(view: SessionView, round: number): boolean {
+    return view.kind === "key-generation" && round === view.roundCount;
+  }
+
+  #binding(sessionId: bigint, party: number): SecretBinding {
+    return bindingOf(this.#chainId!, this.#p.address, sessionId, party);
+  }
+
+  #progress(view: SessionView, note?: string): void {
+    this.#emit({
+      sessionId: view.sessionId,
+      phase: view.phaseName,
+      round: view.round,
+      acted: view.acted.filter(Boolean).length,
+      partyCount: view.parties.length,
+      deadline: new Date(view.deadline * 1000),
+      ...(note === undefined ? {} : { note }),
+    });
+  }
+
+  #emit(progress: PartyProgress): void {
+    const key = `${progress.phase}/${progress.round}/${progress.acted}/${progress.note ?? ""}`;
+    if (key === this.#lastProgress) return;
+    this.#lastProgress = key;
+    this.#p.onProgress?.(progress);
+  }
+
+  #sleep(): Promise<void> {
+    const signal = this.#p.signal;
+    return new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.#interval);
+      signal?.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  #throwIfStopped(): void {
+    const signal = this.#p.signal;
+    if (signal?.aborted) {
+      const view = this.#view;
+      throw this.#error(
+        "STOPPED",
+        `Stopped while running session ${this.#p.sessionId}. Nothing is lost: run again with the same store to resume${view === undefined ? "" : ` before the deadline ${new Date(view.deadline * 1000).toISOString()}`}.`,
+        { cause: signal.reason },
+      );
+    }
+  }
+
+  #storeError(view: SessionView, what: string, error: unknown): PartyError {
+    // Store errors name files and bindings, never contents.
+    const message = error instanceof Error ? error.message : String(error);
+    return this.#error(
+      "STORE",
+      `The secret store failed to ${what} for session ${view.sessionId}: ${message}`,
+      { cause: error },
+    );
+  }
+
+  #error(
+    code: PartyErrorCode,
+    shortMessage: string,
+    extra: { metaMessages?: string[]; cause?: unknown } = {},
+  ): PartyError {
+    const view = this.#view;
+    return new PartyError({
+      code,
+      sessionId: this.#p.sessionId,
+      party: view?.self,
+      phase: view === undefined ? undefined : phaseLabel(view),
+      shortMessage,
+      metaMessages: extra.metaMessages,
+      cause: extra.cause,
+    });
+  }
+}
+
+/** The fields of an action that this kind leaves empty. */
+function noAction(view: SessionView, action: number): UnsignedAction {
+  return {
+    action,
+    sessionId: view.sessionId,
+    party: view.self!,
+    round: 0,
+    accused: 0,
+    word: "0x0000000000000000000000000000000000000000000000000000000000000000",
+    data: "0x",
+  };
+}
+
+function phaseLabel(view: SessionView): string {
+  return view.round === 0 ? view.phaseName : `${view.phaseName} (round ${view.round})`;
+}
+
+function partyList(parties: readonly number[]): string {
+  if (parties.length === 0) return "nobody";
+  return `part${parties.length === 1 ? "y" : "ies"} ${parties.join(", ")}`;
+}
+
+function describeOutcome(outcome: PartyOutcome): string {
+  switch (outcome.status) {
+    case "finalized":
+      return "finalized: every party agreed on the result";
+    case "cancelled":
+      return "cancelled by its initiator";
+    case "aborted":
+      return outcome.reason === "expired"
+        ? `aborted at the deadline; blamed ${partyList(outcome.blame)}`
+        : outcome.reason === "complaint"
+          ? `aborted by a complaint against ${partyList(outcome.blame)}`
+          : "aborted: the parties' results disagree";
+  }
+}
+
+/** An action in words, for messages. */
+function actionLabel(action: UnsignedAction): string {
+  switch (action.action) {
+    case ActionType.Accept:
+      return "acceptance";
+    case ActionType.Commit:
+      return `round-${action.round} commitment`;
+    case ActionType.Submit:
+      return `round-${action.round} payload`;
+    default:
+      return `complaint against party ${action.accused}`;
+  }
+}
+
+/** What a step would send, to tell whether a failed step is still due. */
+function stepKey(step: PartyStep): string {
+  switch (step.kind) {
+    case "send":
+      return `send/${step.round}/${step.action}`;
+    case "complain":
+      return `complain/${step.round}/${step.accused}`;
+    default:
+      return step.kind;
+  }
+}

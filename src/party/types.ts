@@ -1,0 +1,74 @@
+// The shapes the runner hands to its caller (a CLI, a browser client, a test). Party indexes are
+// 0-based everywhere here, as the contract and the SDK number parties.
+
+import type { Address, Hex } from "viem";
+
+/**
+ * What a party is asked to accept: everything the configuration hash covers, in readable form,
+ * and the digest its acceptance signs. Shown once, before the first acceptance.
+ */
+export type AcceptanceSummary = {
+  sessionId: bigint;
+  chainId: number;
+  contract: Address;
+  kind: "key-generation" | "signing";
+  /** The protocol name, such as "frost-keygen". */
+  protocol: string;
+  /** The ciphersuite, such as "FROST-secp256k1-SHA256-TR-v1". */
+  ciphersuite: string;
+  parties: readonly Address[];
+  /** This party's 0-based index in `parties`. */
+  partyIndex: number;
+  threshold: number;
+  rounds: readonly { duration: number; commitReveal: boolean }[];
+  acceptanceDeadline: Date;
+  configHash: Hex;
+  /** The EIP-712 digest of this party's Accept (session, configuration hash, encryption key). */
+  acceptDigest: Hex;
+  /** The contract's EIP-712 domain separator, to compare with what a hardware wallet shows. */
+  domainSeparator?: Hex;
+  /** Signing only: the key-generation session whose key signs. */
+  keySession?: bigint;
+  /** Signing only: the 32-byte digest to sign. */
+  message?: Hex;
+};
+
+/** Where a session stands, for a progress line. */
+export type PartyProgress = {
+  sessionId: bigint;
+  /** The phase name, such as "Committing" or "Agreeing". */
+  phase: string;
+  round: number;
+  /** How many parties have acted in this phase. */
+  acted: number;
+  partyCount: number;
+  /** When the phase closes. */
+  deadline: Date;
+  /** What this party just did or waits for; never secret. */
+  note?: string;
+};
+
+/** How a session ended. `blame` holds 0-based party indexes. */
+export type PartyOutcome =
+  | {
+      status: "finalized";
+      sessionId: bigint;
+      /** The agreed result as the contract stores it. */
+      result: Hex;
+      /** The group key: the result of a key generation, the signing key of a signing session. */
+      groupPublicKey?: Hex;
+      /** Signing only: the signature (64 bytes BIP-340, 65 bytes RFC 9591). */
+      signature?: Hex;
+    }
+  | {
+      status: "aborted";
+      sessionId: bigint;
+      /**
+       * expired: the parties in `blame` did not act in time. complaint: `blame` holds the accused,
+       * as the complainant claims (the auditor judges the evidence). disagreement: parties
+       * submitted different results; `blame` is empty.
+       */
+      reason: "expired" | "complaint" | "disagreement";
+      blame: number[];
+    }
+  | { status: "cancelled"; sessionId: bigint };
