@@ -1,0 +1,256 @@
+import { access } from "node:fs/promises";
+import { join } from "node:path";
+import type { Hex } from "viem";
+import { PartyError } from "../../../party/errors.js";
+import { openFileSecretStore } from "../../../party/fileSecretStore.js";
+import { type AcceptanceSummary, type PartyProgress, runParty } from "../../../party/runParty.js";
+import { roundtableAbi } from "../../../sdk/generated/roundtableAbi.js";
+import { getPassword, keyOptions } from "../../account.js";
+import { defineCommand } from "../../command.js";
+import { scheduleText } from "../../describe.js";
+import { CliError, ExitCode, toCliError, UsageError } from "../../errors.js";
+import { formatDuration, formatTable, formatTime } from "../../output.js";
+import { parseBytes32, parseSessionId } from "../../parse.js";
+import { isInteractive, promptYesNo } from "../../prompt.js";
+
+/** The configuration a party is asked to accept, as lines for stderr. */
+function summaryLines(summary: AcceptanceSummary, account: string): string[] {
+  const secondsLeft = (summary.acceptanceDeadline.getTime() - Date.now()) / 1000;
+  const rows: string[][] = [
+    ["kind", `${summary.kind} (${summary.protocol}, ${summary.ciphersuite})`],
+    ["threshold", `${summary.threshold} of ${summary.parties.length}`],
+    ["schedule", scheduleText(summary.rounds)],
+    ...(summary.keySession === undefined ? [] : [["key session", String(summary.keySession)]]),
+    ...(summary.message === undefined ? [] : [["message", summary.message]]),
+    [
+      "acceptance deadline",
+      `${formatTime(summary.acceptanceDeadline.getTime() / 1000)} (${formatDuration(secondsLeft)})`,
+    ],
+    ["config hash", summary.configHash],
+    ["EIP-712 digest", `${summary.acceptDigest} (what your acceptance signs)`],
+    ...(summary.domainSeparator === undefined
+      ? []
+      : [["domain separator", summary.domainSeparator]]),
+  ];
+  return [
+    `Session ${summary.sessionId} on chain ${summary.chainId}, contract ${summary.contract}, asks you to accept:`,
+    ...formatTable(rows, "  "),
+    `  parties, sorted by address (you are party ${summary.partyIndex}, ${account}):`,
+    ...formatTable(
+      summary.parties.map((party, i) => [
+        String(i),
+        party,
+        i === summary.partyIndex ? "<- you" : "",
+      ]),
+      "    ",
+    ),
+  ];
+}
+
+const finalPhases = ["Finalized", "Aborted", "Cancelled"];
+
+function progressLine(p: PartyProgress): string {
+  const note = p.note === undefined ? "" : `: ${p.note}`;
+  if (finalPhases.includes(p.phase)) return `[session ${p.sessionId}] ${p.note ?? p.phase}`;
+  const round = p.round === 0 ? "" : ` round ${p.round}`;
+  const left = formatDuration((p.deadline.getTime() - Date.now()) / 1000);
+  const deadline = left.endsWith("ago") ? `deadline passed ${left}` : `deadline ${left}`;
+  return `[session ${p.sessionId}] ${p.phase}${round}, ${p.acted} of ${p.partyCount} parties done, ${deadline}${note}`;
+}
+
+export const partyRunCommand = defineCommand({
+  path: ["party", "run"],
+  summary: "take part in a session as one party, from acceptance to the result",
+  positionals: [],
+  options: {
+    session: { type: "string", valueName: "ID", description: "the session id, such as 7" },
+    ...keyOptions,
+    store: {
+      type: "string",
+      valueName: "DIR",
+      description: "directory of this party's encrypted secrets (created if missing; keep it)",
+    },
+    "store-password-file": {
+      type: "string",
+      valueName: "PATH",
+      description: "a file holding the store's password (default: asked on the terminal)",
+    },
+    yes: {
+      type: "boolean",
+      description: "accept without asking; only together with --expect-config-hash",
+    },
+    "expect-config-hash": {
+      type: "string",
+      valueName: "0x…",
+      description: "refuse unless the session's config hash is this one (from the initiator)",
+    },
+  },
+  description: [
+    'Runs this party through the session: shows the configuration and asks "Accept? [y/N]", accepts (registering an encryption key), computes and submits each round, complains if another party cheats, and prints the outcome: the group key of a key generation, the signature of a signing session.',
+    "Without a terminal it accepts only with both --yes and --expect-config-hash equal to the session's configuration hash, which you check with the initiator over another channel.",
+    "Secrets (polynomial coefficients, nonces, key shares) are written to --store, encrypted, before any message that depends on them is sent, so the run can be stopped (Ctrl-C) or crash at any point: run the same command again to resume. Progress goes to stderr.",
+  ],
+  examples: [
+    "roundtable party run --session 7 --key-file alice.json --store ~/.roundtable/alice",
+    "roundtable party run --session 7 --key-file alice.json --password-file alice.pw --store ./alice --store-password-file store.pw --yes --expect-config-hash 0x…",
+  ],
+  handlesSignals: true,
+  async run({ values, context }) {
+    const { log, output, io, signal } = context;
+    if (values.session === undefined) {
+      throw new UsageError(
+        "Missing --session: pass the session id, such as --session 7.",
+        "--session",
+      );
+    }
+    const sessionId = parseSessionId(values.session, "--session");
+    const directory = values.store;
+    if (directory === undefined) {
+      throw new UsageError(
+        "Missing --store: pass a directory for this party's encrypted secrets, such as --store ~/.roundtable/alice. Use the same one to resume, and for signing with the key it generated.",
+        "--store",
+      );
+    }
+    const expected: Hex | undefined =
+      values["expect-config-hash"] === undefined
+        ? undefined
+        : parseBytes32(
+            values["expect-config-hash"],
+            "--expect-config-hash",
+            "the configuration hash",
+          );
+    if (values.yes && expected === undefined) {
+      throw new UsageError(
+        "--yes accepts without asking only together with --expect-config-hash 0x… (the configuration hash the initiator gave you, checked over another channel). Add it, or leave --yes out to be asked.",
+        "--expect-config-hash",
+      );
+    }
+
+    const connection = await context.roundtable();
+    const account = await context.account(values, "Running a party");
+    // Checked before the store is opened (or created) and its password asked for.
+    const parties = await connection.publicClient
+      .readContract({
+        address: connection.contract,
+        abi: roundtableAbi,
+        functionName: "partiesOf",
+        args: [sessionId],
+      })
+      .catch((error: unknown) => {
+        throw toCliError(error, connection.rpcUrlShown);
+      });
+    if (!parties.some((party) => party.toLowerCase() === account.address.toLowerCase())) {
+      throw new CliError({
+        message: `Account ${account.address} is not a party of session ${sessionId}, which has ${parties.length} parties. Run it with the key file of one of them (\`roundtable session show ${sessionId}\` lists them), or check the session id and --contract.`,
+        exitCode: ExitCode.NotAPartyOrWrongPhase,
+      });
+    }
+    const storeExists = await access(join(directory, "store.json")).then(
+      () => true,
+      () => false,
+    );
+    const password = await getPassword(context.keyIo, {
+      file: values["store-password-file"],
+      flag: "--store-password-file",
+      purpose: `the secret store ${directory}`,
+      confirm: !storeExists,
+    });
+    const store = await openFileSecretStore({ directory, password });
+    log.info(
+      `Party ${account.address}, session ${sessionId} on chain ${connection.chainId} (${connection.rpcUrlShown}), store ${directory}${storeExists ? "" : " (new)"}.`,
+    );
+
+    let refusal: string | undefined;
+    const confirm = async (summary: AcceptanceSummary): Promise<boolean> => {
+      io.stderr.write(`${summaryLines(summary, account.address).join("\n")}\n`);
+      if (expected !== undefined && expected !== summary.configHash.toLowerCase()) {
+        refusal = `Refused session ${sessionId}: its config hash is ${summary.configHash}, but --expect-config-hash is ${expected}. Do not accept: you and the initiator are not looking at the same configuration. Nothing was sent.`;
+        return false;
+      }
+      if (values.yes) {
+        log.info("Accepting: the config hash matches --expect-config-hash (--yes).");
+        return true;
+      }
+      if (isInteractive(io.stdin)) {
+        const accepted = await promptYesNo(io.stdin, io.stderr, "Accept? [y/N] ");
+        if (!accepted) {
+          refusal = `Declined session ${sessionId} at the prompt; nothing was sent. The session cannot start without you: it expires at its acceptance deadline unless the initiator cancels it.`;
+        }
+        return accepted;
+      }
+      refusal = `Not accepted: stdin is not a terminal, so session ${sessionId} cannot be confirmed interactively, and nothing was sent. To accept without a prompt, check the config hash above with the initiator and pass --yes --expect-config-hash ${summary.configHash}.`;
+      return false;
+    };
+
+    let outcome: Awaited<ReturnType<typeof runParty>>;
+    try {
+      outcome = await runParty({
+        publicClient: connection.publicClient,
+        walletClient: connection.walletClient(account),
+        address: connection.contract,
+        sessionId,
+        store,
+        confirm,
+        pollingInterval: connection.pollingInterval,
+        onProgress: (progress) => log.info(progressLine(progress)),
+        signal,
+      });
+    } catch (error) {
+      if (error instanceof PartyError && error.code === "REFUSED" && refusal !== undefined) {
+        throw new CliError({ message: refusal, exitCode: ExitCode.Refused, cause: error });
+      }
+      throw toCliError(error, connection.rpcUrlShown);
+    }
+
+    const party = account.address;
+    switch (outcome.status) {
+      case "finalized": {
+        const rows: string[][] = [["result", outcome.result]];
+        if (outcome.groupPublicKey !== undefined)
+          rows.push(["group public key", outcome.groupPublicKey]);
+        if (outcome.signature !== undefined) rows.push(["signature", outcome.signature]);
+        output.result(
+          [`Session ${sessionId} finalized: every party agreed.`, ...formatTable(rows, "  ")],
+          {
+            sessionId,
+            party,
+            status: "finalized",
+            result: outcome.result,
+            groupPublicKey: outcome.groupPublicKey ?? null,
+            signature: outcome.signature ?? null,
+          },
+        );
+        return ExitCode.Success;
+      }
+      case "aborted": {
+        const blamed =
+          outcome.blame.length === 0
+            ? ""
+            : `; blamed part${outcome.blame.length === 1 ? "y" : "ies"} ${outcome.blame.join(", ")}`;
+        const why =
+          outcome.reason === "expired"
+            ? "a deadline passed"
+            : outcome.reason === "complaint"
+              ? "a party complained (the evidence is in the log)"
+              : "the parties' results disagree";
+        output.result(
+          [
+            `Session ${sessionId} aborted without a result: ${why}${blamed}. Start a new session to try again.`,
+          ],
+          { sessionId, party, status: "aborted", reason: outcome.reason, blame: outcome.blame },
+        );
+        return ExitCode.NoResult;
+      }
+      case "cancelled":
+        output.result(
+          [`Session ${sessionId} was cancelled by its initiator; there is no result.`],
+          {
+            sessionId,
+            party,
+            status: "cancelled",
+          },
+        );
+        return ExitCode.NoResult;
+    }
+  },
+});

@@ -1,0 +1,86 @@
+import { readFile } from "node:fs/promises";
+import { type Address, getAddress, type Hash, type Hex, isHex } from "viem";
+import type { RoundtablePublicClient, RoundtableWalletClient } from "../sdk/actions/internal.js";
+import type { DeploymentRecord } from "../sdk/deployments.js";
+import { roundtableAbi } from "../sdk/generated/roundtableAbi.js";
+import { writeDeploymentRecord } from "./deploymentRecord.js";
+import { CliError, ExitCode } from "./errors.js";
+import { projectRoot, roundtableArtifact } from "./project.js";
+
+/** The creation bytecode from Hardhat's artifact; the ABI comes from the SDK, which a check keeps equal. */
+export async function readRoundtableBytecode(): Promise<Hex> {
+  let artifact: { bytecode?: unknown };
+  try {
+    artifact = JSON.parse(await readFile(roundtableArtifact, "utf8")) as { bytecode?: unknown };
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
+    throw new CliError({
+      message: `${missing ? "The compiled contract is missing" : "The compiled contract cannot be read"}: ${roundtableArtifact}. Run \`npm run build\` in ${projectRoot}, then try again.`,
+      exitCode: ExitCode.NoResult,
+    });
+  }
+  const { bytecode } = artifact;
+  if (typeof bytecode !== "string" || !isHex(bytecode) || bytecode.length <= 2) {
+    throw new CliError({
+      message: `${roundtableArtifact} has no creation bytecode. Run \`npm run build\` in ${projectRoot}, then try again.`,
+      exitCode: ExitCode.NoResult,
+    });
+  }
+  return bytecode;
+}
+
+export type DeployRoundtableParameters = {
+  publicClient: RoundtablePublicClient;
+  walletClient: RoundtableWalletClient;
+  bytecode: Hex;
+  /** A name for the record, such as "localhost" or "sepolia". */
+  network: string;
+  deploymentsDir: string;
+};
+
+export type DeployRoundtableReturnType = {
+  record: DeploymentRecord;
+  /** The record file written. */
+  path: string;
+  transactionHash: Hash;
+};
+
+/**
+ * Deploys Roundtable (no constructor arguments, no owner) and records it in
+ * `<deploymentsDir>/<chainId>.json`, in the same shape as scripts/deploy.ts,
+ * so that parties and auditors start their log scans at its block.
+ */
+export async function deployRoundtable({
+  publicClient,
+  walletClient,
+  bytecode,
+  network,
+  deploymentsDir,
+}: DeployRoundtableParameters): Promise<DeployRoundtableReturnType> {
+  const transactionHash = await walletClient.deployContract({
+    abi: roundtableAbi,
+    bytecode,
+    account: walletClient.account,
+    chain: walletClient.chain,
+  });
+  const receipt = await publicClient.waitForTransactionReceipt({ hash: transactionHash });
+  const address: Address | undefined = receipt.contractAddress
+    ? getAddress(receipt.contractAddress)
+    : undefined;
+  if (receipt.status !== "success" || !address) {
+    throw new CliError({
+      message: `The deployment transaction ${transactionHash} reverted in block ${receipt.blockNumber}; nothing was deployed. Check the account's balance and the chain's gas limit, then run the command again.`,
+      exitCode: ExitCode.Chain,
+    });
+  }
+  const record: DeploymentRecord = {
+    chainId: await publicClient.getChainId(),
+    address,
+    deploymentBlock: Number(receipt.blockNumber),
+    blockHash: receipt.blockHash,
+    network,
+    recordedAt: new Date().toISOString(),
+  };
+  const path = await writeDeploymentRecord(deploymentsDir, record);
+  return { record, path, transactionHash };
+}

@@ -1,0 +1,130 @@
+// The `roundtable` command: parses the command line, hands the command to its
+// own file under commands/, and turns whatever it throws into one line on
+// stderr and a documented exit code. Run through bin/roundtable.js (or
+// `npm run roundtable -- …`), which uses the project's Node and tsx.
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parseCommandLine } from "./argv.js";
+import type { Command } from "./command.js";
+import { chainCommand } from "./commands/chain.js";
+import { deployCommand } from "./commands/deploy.js";
+import { keyAddressCommand } from "./commands/key/address.js";
+import { keyNewCommand } from "./commands/key/new.js";
+import { partyRunCommand } from "./commands/party/run.js";
+import { sessionCancelCommand } from "./commands/session/cancel.js";
+import { sessionCreateCommand } from "./commands/session/create.js";
+import { sessionExpireCommand } from "./commands/session/expire.js";
+import { sessionListCommand } from "./commands/session/list.js";
+import { sessionShowCommand } from "./commands/session/show.js";
+import {
+  type CliContext,
+  type CliIo,
+  createContext,
+  type GlobalOptions,
+  resolveGlobalOptions,
+} from "./context.js";
+import { ExitCode, toCliError, UsageError } from "./errors.js";
+import { commandHelp, groupHelp, topLevelHelp } from "./help.js";
+import { toJson } from "./output.js";
+
+const commands: readonly Command[] = [
+  chainCommand,
+  deployCommand,
+  keyNewCommand,
+  keyAddressCommand,
+  sessionCreateCommand,
+  sessionShowCommand,
+  sessionListCommand,
+  sessionExpireCommand,
+  sessionCancelCommand,
+  partyRunCommand,
+];
+
+/** Runs one command line and returns its exit code; never throws. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let options: GlobalOptions | undefined;
+  let context: CliContext | undefined;
+  const controller = new AbortController();
+  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM"];
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts += 1;
+    // A second Ctrl-C does not wait for a clean shutdown.
+    if (interrupts > 1) process.exit(ExitCode.Interrupted);
+    io.stderr.write(`\nReceived ${signal}: shutting down (again to force) …\n`);
+    controller.abort(new Error(`received ${signal}`));
+  };
+  try {
+    const line = parseCommandLine(argv, commands);
+    options = resolveGlobalOptions(line.values, io.env);
+    // Help that was asked for goes to stdout; help instead of a command is a usage error, on stderr.
+    if (line.kind === "top-level") {
+      (line.help ? io.stdout : io.stderr).write(`${topLevelHelp(commands)}\n`);
+      return line.help ? ExitCode.Success : ExitCode.Usage;
+    }
+    if (line.kind === "group") {
+      const group = commands.filter((c) => c.path[0] === line.group);
+      (line.help ? io.stdout : io.stderr).write(`${groupHelp(line.group, group)}\n`);
+      return line.help ? ExitCode.Success : ExitCode.Usage;
+    }
+    const { command, values, args } = line;
+    if (values.help === true) {
+      io.stdout.write(`${commandHelp(command)}\n`);
+      return ExitCode.Success;
+    }
+    if (command.handlesSignals) for (const s of signals) process.on(s, onSignal);
+    context = createContext(options, io, controller.signal);
+    return await command.run({ values, args, context });
+  } catch (thrown) {
+    const error = toCliError(thrown, options?.rpcUrlShown);
+    const debug = options?.debug ?? io.env.ROUNDTABLE_DEBUG === "1";
+    io.stderr.write(`error: ${error.message.replace(/\s*\n\s*/g, " ")}\n`);
+    if (debug) {
+      for (const detail of error.details) io.stderr.write(`  ${detail}\n`);
+      for (let cause: unknown = error, depth = 0; cause instanceof Error && depth < 8; depth++) {
+        io.stderr.write(`${cause.stack ?? `${cause.name}: ${cause.message}`}\n`);
+        cause = cause.cause;
+      }
+    }
+    const json = options?.json ?? argv.includes("--json");
+    // Exactly one object on stdout: none more if the command already wrote its result.
+    if (json && context?.output.written !== true) {
+      io.stdout.write(
+        `${toJson({
+          error: {
+            message: error.message,
+            exitCode: error.exitCode,
+            retryable: error.retryable,
+            ...(error instanceof UsageError && error.flag !== undefined
+              ? { flag: error.flag }
+              : {}),
+          },
+        })}\n`,
+      );
+    }
+    return error.exitCode;
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+  }
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  const code = await main(process.argv.slice(2), {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+  });
+  // Open sockets (an RPC keep-alive) must not hold the process: exit once stdout is flushed.
+  process.stdout.write("", () => process.exit(code));
+}

@@ -1,0 +1,171 @@
+import { access, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { expect } from "chai";
+import type { Hex } from "viem";
+import {
+  type CliRun,
+  expectExit,
+  jsonOf,
+  runCli,
+  startTestChain,
+  type TestAccount,
+  type TestChain,
+  tempDir,
+  testAccount,
+} from "./helpers.js";
+
+describe("roundtable CLI", () => {
+  describe("party run", () => {
+    let chain: TestChain;
+    let directory: string;
+    let storePasswordFile: string;
+    let initiator: TestAccount;
+    let parties: TestAccount[];
+    let outsider: TestAccount;
+
+    const keyFlags = (account: TestAccount) => [
+      "--key-file",
+      account.keyFile,
+      "--password-file",
+      account.passwordFile,
+    ];
+
+    /** A 2-of-3 key generation among `parties`; its id and config hash. */
+    async function create(): Promise<{ sessionId: string; configHash: Hex }> {
+      const run = await runCli(
+        [
+          "session",
+          "create",
+          ...keyFlags(initiator),
+          "--parties",
+          parties.map((p) => p.address).join(","),
+          "--threshold",
+          "2",
+          "--round-duration",
+          "600",
+          "--json",
+        ],
+        chain.env,
+      );
+      expectExit(run, 0);
+      const created = jsonOf(run);
+      return { sessionId: String(created.sessionId), configHash: created.configHash as Hex };
+    }
+
+    function runParty(
+      account: TestAccount,
+      sessionId: string,
+      ...extra: string[]
+    ): Promise<CliRun> {
+      return runCli(
+        [
+          "party",
+          "run",
+          "--session",
+          sessionId,
+          ...keyFlags(account),
+          "--store",
+          join(directory, `store-${account.address}`),
+          "--store-password-file",
+          storePasswordFile,
+          ...extra,
+        ],
+        chain.env,
+      );
+    }
+
+    before(async () => {
+      directory = await tempDir("party");
+      storePasswordFile = join(directory, "store.pw");
+      await writeFile(storePasswordFile, "store password\n", { mode: 0o600 });
+      initiator = await testAccount(directory, "initiator");
+      outsider = await testAccount(directory, "outsider");
+      parties = await Promise.all(["a", "b", "c"].map((label) => testAccount(directory, label)));
+      chain = await startTestChain([initiator, outsider, ...parties].map((a) => a.address));
+    });
+
+    after(async () => {
+      await chain?.stop();
+    });
+
+    it("refuses without a terminal and without --yes (exit 5), after showing the configuration", async () => {
+      const { sessionId, configHash } = await create();
+      const run = await runParty(parties[0] as TestAccount, sessionId);
+      expectExit(run, 5);
+      expect(run.stderr).to.include(`Session ${sessionId} on chain 31337`);
+      expect(run.stderr).to.include(configHash);
+      expect(run.stderr).to.include("EIP-712 digest");
+      expect(run.stderr).to.include(
+        `error: Not accepted: stdin is not a terminal, so session ${sessionId} cannot be confirmed interactively, and nothing was sent. To accept without a prompt, check the config hash above with the initiator and pass --yes --expect-config-hash ${configHash}.`,
+      );
+      const shown = jsonOf(await runCli(["session", "show", sessionId, "--json"], chain.env));
+      expect(shown.actedCount).to.equal(0);
+    });
+
+    it("refuses a config hash other than --expect-config-hash (exit 5), sending nothing", async () => {
+      const { sessionId, configHash } = await create();
+      const other: Hex = `0x${"12".repeat(32)}`;
+      const run = await runParty(
+        parties[0] as TestAccount,
+        sessionId,
+        "--yes",
+        "--expect-config-hash",
+        other,
+      );
+      expectExit(run, 5);
+      expect(run.stderr).to.include(
+        `error: Refused session ${sessionId}: its config hash is ${configHash}, but --expect-config-hash is ${other}.`,
+      );
+      const shown = jsonOf(await runCli(["session", "show", sessionId, "--json"], chain.env));
+      expect(shown.actedCount).to.equal(0);
+    });
+
+    it("takes --yes only together with --expect-config-hash (exit 2)", async () => {
+      const run = await runParty(parties[0] as TestAccount, "1", "--yes");
+      expectExit(run, 2);
+      expect(run.stderr).to.include(
+        "error: --yes accepts without asking only together with --expect-config-hash 0x…",
+      );
+    });
+
+    it("tells an account that is not a party so, before creating a store (exit 6)", async () => {
+      const { sessionId, configHash } = await create();
+      const run = await runParty(outsider, sessionId, "--yes", "--expect-config-hash", configHash);
+      expectExit(run, 6);
+      expect(run.stderr).to.include(
+        `error: Account ${outsider.address} is not a party of session ${sessionId}, which has 3 parties.`,
+      );
+      const store = join(directory, `store-${outsider.address}`);
+      expect(
+        await access(store).then(
+          () => "created",
+          () => "absent",
+        ),
+      ).to.equal("absent");
+    });
+
+    it("runs three parties through a key generation to the same group key", async () => {
+      const { sessionId, configHash } = await create();
+      const runs = await Promise.all(
+        parties.map((party) =>
+          runParty(party, sessionId, "--yes", "--expect-config-hash", configHash, "--json"),
+        ),
+      );
+      const outcomes = runs.map((run) => {
+        expectExit(run, 0);
+        expect(run.stderr).to.match(/\[session \d+\] Accepting, \d of 3 parties done, deadline in/);
+        return jsonOf(run);
+      });
+      const [first] = outcomes;
+      expect(first).to.include({ sessionId, status: "finalized" });
+      expect(first?.groupPublicKey).to.match(/^0x[0-9a-f]{64}$/);
+      for (const outcome of outcomes) {
+        expect(outcome.groupPublicKey).to.equal(first?.groupPublicKey);
+        expect(outcome.result).to.equal(first?.result);
+      }
+      const shown = jsonOf(await runCli(["session", "show", sessionId, "--json"], chain.env));
+      expect(shown.phase).to.equal("Finalized");
+      expect(shown.result).to.equal(first?.result);
+    });
+  });
+});
