@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { parseCommandLine } from "./argv.js";
 import type { Command } from "./command.js";
 import { chainCommand } from "./commands/chain.js";
+import { demoCommand } from "./commands/demo.js";
 import { deployCommand } from "./commands/deploy.js";
 import { keyAddressCommand } from "./commands/key/address.js";
 import { keyNewCommand } from "./commands/key/new.js";
@@ -38,6 +39,7 @@ const commands: readonly Command[] = [
   sessionExpireCommand,
   sessionCancelCommand,
   partyRunCommand,
+  demoCommand,
 ];
 
 /** Runs one command line and returns its exit code; never throws. */

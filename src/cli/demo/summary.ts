@@ -1,0 +1,88 @@
+// The demo's result, for people and for scripts (`--json`). Both hold only public values.
+import { formatTable } from "../output.js";
+import { type DemoSummary, sessionIdJson } from "./runDemo.js";
+
+/**
+ * The JSON result: exactly these keys. Session ids are numbers (they count from 1, far below
+ * 2^53), gas figures numbers, hex values 0x strings, times seconds.
+ */
+export type DemoSummaryJson = {
+  chainId: number;
+  contract: string;
+  keygenSession: number | string;
+  groupPublicKey: string;
+  signingSession: number | string;
+  message: string;
+  signature: string;
+  gas: { keygen: number; signing: number };
+  seconds: DemoSummary["seconds"];
+};
+
+export function summaryJson(summary: DemoSummary): DemoSummaryJson {
+  return {
+    chainId: summary.chainId,
+    contract: summary.contract,
+    keygenSession: sessionIdJson(summary.keygenSession),
+    groupPublicKey: summary.groupPublicKey,
+    signingSession: sessionIdJson(summary.signingSession),
+    message: summary.message,
+    signature: summary.signature,
+    gas: { keygen: Number(summary.gas.keygen), signing: Number(summary.gas.signing) },
+    seconds: summary.seconds,
+  };
+}
+
+const number = new Intl.NumberFormat("en-US");
+const s = (value: number) => `${value.toFixed(2)} s`;
+
+/** The summary as lines for stdout. */
+export function summaryLines(summary: DemoSummary): string[] {
+  const { seconds, gas, transactions } = summary;
+  const chainState = summary.ownChain
+    ? summary.chainRunning
+      ? "the demo's own, still running"
+      : "the demo's own, now stopped"
+    : "yours, still running";
+  const rows: string[][] = [
+    ["chain", `${summary.chainId} at ${summary.rpcUrl} (${chainState})`],
+    ["contract", summary.contract],
+    ["initiator", `${summary.initiator} (Hardhat's development account, not a party)`],
+    ["parties", summary.parties.map((p) => `${p.index} ${p.name} ${p.address}`).join(", ")],
+    [
+      "key generation",
+      `session ${summary.keygenSession}, ${summary.threshold} of ${summary.parties.length}, config hash ${summary.keygenConfigHash}`,
+    ],
+    ["group public key", `${summary.groupPublicKey} (32-byte x-only, as BIP-340 takes it)`],
+    [
+      "signing",
+      `session ${summary.signingSession} by ${summary.signers.join(" and ")}, config hash ${summary.signingConfigHash}`,
+    ],
+    ["message", `${summary.message} = sha256("${summary.messageText}")`],
+    ["signature", `${summary.signature} (64-byte BIP-340)`],
+    [
+      "verified",
+      `schnorr.verify (BIP-340, @noble/curves): valid; resultOf(${summary.signingSession}) on chain equals it`,
+    ],
+    [
+      "gas",
+      `key generation ${number.format(gas.keygen)} (${transactions.keygen} transactions), signing ${number.format(gas.signing)} (${transactions.signing} transactions)`,
+    ],
+    [
+      "time",
+      `chain ${s(seconds.chain)}, key generation ${s(seconds.keygen)}, signing ${s(seconds.signing)}, verify ${s(seconds.verify)}; total ${s(seconds.total)}`,
+    ],
+    [
+      "files",
+      `${summary.workDir} (key files with scrypt N = 2^${Math.log2(summary.scryptN)}, lowered for the demo)`,
+    ],
+  ];
+  const inspectNote = summary.chainRunning
+    ? "Inspect the sessions:"
+    : "Inspect the sessions while the chain runs (run the demo with --keep-chain to keep it):";
+  return [
+    `Demo complete: a ${summary.threshold}-of-${summary.parties.length} FROST key generated and used, coordinated by the Roundtable contract.`,
+    ...formatTable(rows, "  "),
+    inspectNote,
+    ...summary.inspect.map((command) => `  ${command}`),
+  ];
+}
