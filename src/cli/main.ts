@@ -17,6 +17,7 @@ import { sessionCreateCommand } from "./commands/session/create.js";
 import { sessionExpireCommand } from "./commands/session/expire.js";
 import { sessionListCommand } from "./commands/session/list.js";
 import { sessionShowCommand } from "./commands/session/show.js";
+import { signCommand } from "./commands/sign.js";
 import {
   type CliContext,
   type CliIo,
@@ -39,6 +40,7 @@ const commands: readonly Command[] = [
   sessionExpireCommand,
   sessionCancelCommand,
   partyRunCommand,
+  signCommand,
   demoCommand,
 ];
 

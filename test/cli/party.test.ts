@@ -1,7 +1,9 @@
 import { access, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { schnorr } from "@noble/curves/secp256k1.js";
+import { sha256 } from "@noble/hashes/sha2.js";
 import { expect } from "chai";
-import type { Hex } from "viem";
+import { type Hex, hexToBytes } from "viem";
 import {
   type CliRun,
   expectExit,
@@ -166,6 +168,76 @@ describe("roundtable CLI", () => {
       const shown = jsonOf(await runCli(["session", "show", sessionId, "--json"], chain.env));
       expect(shown.phase).to.equal("Finalized");
       expect(shown.result).to.equal(first?.result);
+    });
+
+    it("signs a text with that key: sign creates the session, two signers run it, BIP-340 verifies", async () => {
+      const keygen = await create();
+      const keyRuns = await Promise.all(
+        parties.map((party) =>
+          runParty(party, keygen.sessionId, "--yes", "--expect-config-hash", keygen.configHash),
+        ),
+      );
+      for (const run of keyRuns) expectExit(run, 0);
+      const signers = [parties[0]!, parties[2]!];
+      const text = "release v1.2.0";
+      const created = await runCli(
+        [
+          "sign",
+          ...keyFlags(initiator),
+          "--key-session",
+          keygen.sessionId,
+          "--signers",
+          signers.map((p) => p.address).join(","),
+          "--text",
+          text,
+          "--json",
+        ],
+        chain.env,
+      );
+      expectExit(created, 0);
+      const signing = jsonOf(created);
+      const runs = await Promise.all(
+        signers.map((signer) =>
+          runParty(
+            signer,
+            String(signing.sessionId),
+            "--yes",
+            "--expect-config-hash",
+            signing.configHash as string,
+            "--json",
+          ),
+        ),
+      );
+      const outcomes = runs.map((run) => {
+        expectExit(run, 0);
+        return jsonOf(run);
+      });
+      const signature = outcomes[0]?.signature as Hex;
+      expect(outcomes[1]?.signature).to.equal(signature);
+      const key = jsonOf(await runCli(["session", "show", keygen.sessionId, "--json"], chain.env))
+        .result as Hex;
+      const digest = sha256(new TextEncoder().encode(text));
+      expect(schnorr.verify(hexToBytes(signature), digest, hexToBytes(key))).to.equal(true);
+    });
+
+    it("sign refuses both --message and --text (exit 2), naming the flag", async () => {
+      const run = await runCli(
+        [
+          "sign",
+          ...keyFlags(initiator),
+          "--key-session",
+          "1",
+          "--signers",
+          parties.map((p) => p.address).join(","),
+          "--message",
+          `0x${"ab".repeat(32)}`,
+          "--text",
+          "x",
+        ],
+        chain.env,
+      );
+      expectExit(run, 2);
+      expect(run.stderr).to.contain("Pass exactly one of --message");
     });
   });
 });
