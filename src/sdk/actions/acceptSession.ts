@@ -9,9 +9,7 @@ import {
   type RoundtablePublicClient,
   type RoundtableReceipt,
   type RoundtableWalletClient,
-  resolveParty,
-  waitForRoundtableReceipt,
-  writeWithHeadroom,
+  sendAsParty,
 } from "./internal.js";
 
 export type AcceptSessionParameters = {
@@ -68,22 +66,21 @@ export async function acceptSession({
     assertSessionId(sessionId);
     assertBytes(configHash, "configHash", 32);
     assertBytes(encryptionKey, "encryptionKey");
-    const index = await resolveParty({
+    return await sendAsParty({
       publicClient,
+      walletClient,
       address,
       sessionId,
-      account: walletClient.account.address,
       party,
+      simulate: (index) =>
+        publicClient.simulateContract({
+          address,
+          abi: roundtableAbi,
+          functionName: "accept",
+          args: [sessionId, index, configHash, encryptionKey],
+          account: walletClient.account,
+        }),
     });
-    const { request } = await publicClient.simulateContract({
-      address,
-      abi: roundtableAbi,
-      functionName: "accept",
-      args: [sessionId, index, configHash, encryptionKey],
-      account: walletClient.account,
-    });
-    const hash = await writeWithHeadroom(publicClient, walletClient, request);
-    return { ...(await waitForRoundtableReceipt(publicClient, address, hash)), party: index };
   } catch (err) {
     throw toRoundtableError(err);
   }

@@ -10,9 +10,7 @@ import {
   type RoundtablePublicClient,
   type RoundtableReceipt,
   type RoundtableWalletClient,
-  resolveParty,
-  waitForRoundtableReceipt,
-  writeWithHeadroom,
+  sendAsParty,
 } from "./internal.js";
 
 export type FileComplaintParameters = {
@@ -63,22 +61,21 @@ export async function fileComplaint({
     assertUint8(round, "round", "a round number");
     assertUint8(accused, "accused", "the accused party's index");
     assertBytes(evidence, "evidence");
-    const index = await resolveParty({
+    return await sendAsParty({
       publicClient,
+      walletClient,
       address,
       sessionId,
-      account: walletClient.account.address,
       party,
+      simulate: (index) =>
+        publicClient.simulateContract({
+          address,
+          abi: roundtableAbi,
+          functionName: "complain",
+          args: [sessionId, index, round, accused, evidence],
+          account: walletClient.account,
+        }),
     });
-    const { request } = await publicClient.simulateContract({
-      address,
-      abi: roundtableAbi,
-      functionName: "complain",
-      args: [sessionId, index, round, accused, evidence],
-      account: walletClient.account,
-    });
-    const hash = await writeWithHeadroom(publicClient, walletClient, request);
-    return { ...(await waitForRoundtableReceipt(publicClient, address, hash)), party: index };
   } catch (err) {
     throw toRoundtableError(err);
   }

@@ -210,6 +210,40 @@ export async function writeWithHeadroom(
   return walletClient.writeContract({ ...request, gas: estimate + GAS_HEADROOM });
 }
 
+/**
+ * The common tail of every direct party action: find the sender's index in the
+ * session (unless given), simulate the call for that index, send it with
+ * headroom, wait, and decode the receipt.
+ */
+export async function sendAsParty({
+  publicClient,
+  walletClient,
+  address,
+  sessionId,
+  party,
+  simulate,
+}: {
+  publicClient: RoundtablePublicClient;
+  walletClient: RoundtableWalletClient;
+  address: Address;
+  sessionId: bigint;
+  party: number | undefined;
+  simulate: (
+    index: number,
+  ) => Promise<{ request: Parameters<RoundtableWalletClient["writeContract"]>[0] }>;
+}): Promise<RoundtableReceipt & { party: number }> {
+  const index = await resolveParty({
+    publicClient,
+    address,
+    sessionId,
+    account: walletClient.account.address,
+    party,
+  });
+  const { request } = await simulate(index);
+  const hash = await writeWithHeadroom(publicClient, walletClient, request);
+  return { ...(await waitForRoundtableReceipt(publicClient, address, hash)), party: index };
+}
+
 // ────────────────────────────────────────────────────────────── receipts
 
 /** Waits for `hash`, and decodes the receipt's Roundtable events. Throws when the transaction reverted. */

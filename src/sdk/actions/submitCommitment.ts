@@ -11,9 +11,7 @@ import {
   type RoundtablePublicClient,
   type RoundtableReceipt,
   type RoundtableWalletClient,
-  resolveParty,
-  waitForRoundtableReceipt,
-  writeWithHeadroom,
+  sendAsParty,
 } from "./internal.js";
 
 export type SubmitCommitmentParameters = {
@@ -81,26 +79,22 @@ export async function submitCommitment(
           "Neither payload nor commitment was given: pass the payload to commit to (the SDK computes the commitment), or a commitment from commitmentOf.",
       });
     }
-    const index = await resolveParty({
+    const sent = await sendAsParty({
       publicClient,
+      walletClient,
       address,
       sessionId,
-      account: walletClient.account.address,
       party,
+      simulate: (index) =>
+        publicClient.simulateContract({
+          address,
+          abi: roundtableAbi,
+          functionName: "commit",
+          args: [sessionId, index, round, commitment],
+          account: walletClient.account,
+        }),
     });
-    const { request } = await publicClient.simulateContract({
-      address,
-      abi: roundtableAbi,
-      functionName: "commit",
-      args: [sessionId, index, round, commitment],
-      account: walletClient.account,
-    });
-    const hash = await writeWithHeadroom(publicClient, walletClient, request);
-    return {
-      ...(await waitForRoundtableReceipt(publicClient, address, hash)),
-      party: index,
-      commitment,
-    };
+    return { ...sent, commitment };
   } catch (err) {
     throw toRoundtableError(err);
   }

@@ -10,9 +10,7 @@ import {
   type RoundtablePublicClient,
   type RoundtableReceipt,
   type RoundtableWalletClient,
-  resolveParty,
-  waitForRoundtableReceipt,
-  writeWithHeadroom,
+  sendAsParty,
 } from "./internal.js";
 
 export type SubmitPayloadParameters = {
@@ -64,22 +62,21 @@ export async function submitPayload({
     assertSessionId(sessionId);
     assertUint8(round, "round", "a round number");
     assertBytes(payload, "payload");
-    const index = await resolveParty({
+    return await sendAsParty({
       publicClient,
+      walletClient,
       address,
       sessionId,
-      account: walletClient.account.address,
       party,
+      simulate: (index) =>
+        publicClient.simulateContract({
+          address,
+          abi: roundtableAbi,
+          functionName: "submit",
+          args: [sessionId, index, round, payload],
+          account: walletClient.account,
+        }),
     });
-    const { request } = await publicClient.simulateContract({
-      address,
-      abi: roundtableAbi,
-      functionName: "submit",
-      args: [sessionId, index, round, payload],
-      account: walletClient.account,
-    });
-    const hash = await writeWithHeadroom(publicClient, walletClient, request);
-    return { ...(await waitForRoundtableReceipt(publicClient, address, hash)), party: index };
   } catch (err) {
     throw toRoundtableError(err);
   }
