@@ -35,11 +35,17 @@ export {
   type SigningKeyView,
 } from "./party/sessionView.js";
 export {
+  type CreateRelayedTransportParameters,
+  createRelayedTransport,
+  RelayerDeliveryError,
+} from "./party/relayedTransport.js";
+export {
   type CreateDirectTransportParameters,
   createDirectTransport,
   type Delivery,
   deliver,
   type Transport,
+  type TransportReceipt,
 } from "./party/transport.js";
 export {
   type AcceptSessionErrorType,

@@ -12,6 +12,14 @@ import { submitPayload } from "../sdk/actions/submitPayload.js";
 import { isRoundtableContractError, toRoundtableError } from "../sdk/errors.js";
 import { ActionType, type UnsignedAction } from "../sdk/types.js";
 
+/** What a transport did with an action. */
+export type TransportReceipt = {
+  /** The transaction that recorded it (or, with `alreadyRecorded`, that found it recorded). */
+  transactionHash?: Hex;
+  /** The slot was already filled by this party: nothing more to send. */
+  alreadyRecorded?: boolean;
+};
+
 /**
  * Delivers one party action to the contract. `submit` resolves once the action is recorded (or
  * accepted by a courier that promises to record it) and rejects otherwise; it may be called again
@@ -21,7 +29,7 @@ import { ActionType, type UnsignedAction } from "../sdk/types.js";
 export interface Transport {
   /** For messages, such as "direct" or "relayer https://…". */
   name: string;
-  submit(action: UnsignedAction): Promise<{ transactionHash?: Hex }>;
+  submit(action: UnsignedAction): Promise<TransportReceipt>;
 }
 
 export type CreateDirectTransportParameters = {
@@ -124,7 +132,9 @@ export async function deliver(
   const errors: { transport: string; error: unknown }[] = [];
   for (const transport of transports) {
     try {
-      const { transactionHash } = await transport.submit(action);
+      const { transactionHash, alreadyRecorded } = await transport.submit(action);
+      if (alreadyRecorded === true)
+        return { status: "already-recorded", transport: transport.name };
       return transactionHash === undefined
         ? { status: "delivered", transport: transport.name }
         : { status: "delivered", transport: transport.name, transactionHash };

@@ -3,7 +3,9 @@ import { join } from "node:path";
 import type { Hex } from "viem";
 import { PartyError } from "../../../party/errors.js";
 import { openFileSecretStore } from "../../../party/fileSecretStore.js";
+import { createRelayedTransport } from "../../../party/relayedTransport.js";
 import { type AcceptanceSummary, type PartyProgress, runParty } from "../../../party/runParty.js";
+import { createDirectTransport, type Transport } from "../../../party/transport.js";
 import { roundtableAbi } from "../../../sdk/generated/roundtableAbi.js";
 import { getPassword, keyOptions } from "../../account.js";
 import { defineCommand } from "../../command.js";
@@ -49,6 +51,36 @@ function summaryLines(summary: AcceptanceSummary, account: string): string[] {
 
 const finalPhases = ["Finalized", "Aborted", "Cancelled"];
 
+function parseRelayerUrls(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const urls = value.split(",").map((url) => url.trim());
+  for (const url of urls) {
+    let valid = false;
+    try {
+      valid = ["http:", "https:"].includes(new URL(url).protocol);
+    } catch {}
+    if (!valid) {
+      throw new UsageError(
+        `Invalid --relayer ${JSON.stringify(url)}: expected http(s) URLs separated by commas, such as --relayer http://127.0.0.1:8546.`,
+        "--relayer",
+      );
+    }
+  }
+  return urls;
+}
+
+function parseRelayerTimeout(value: string | undefined): number {
+  if (value === undefined) return 30_000;
+  const seconds = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !(seconds > 0) || seconds > 3600) {
+    throw new UsageError(
+      `Invalid --relayer-timeout ${JSON.stringify(value)}: expected seconds between 0 and 3600, such as --relayer-timeout 30.`,
+      "--relayer-timeout",
+    );
+  }
+  return seconds * 1000;
+}
+
 function progressLine(p: PartyProgress): string {
   const note = p.note === undefined ? "" : `: ${p.note}`;
   if (finalPhases.includes(p.phase)) return `[session ${p.sessionId}] ${p.note ?? p.phase}`;
@@ -84,15 +116,28 @@ export const partyRunCommand = defineCommand({
       valueName: "0x…",
       description: "refuse unless the session's config hash is this one (from the initiator)",
     },
+    relayer: {
+      type: "string",
+      valueName: "URL[,URL…]",
+      description:
+        "send signed actions through these relayers, in order, then directly if none delivers",
+    },
+    "relayer-timeout": {
+      type: "string",
+      valueName: "SECONDS",
+      description: "how long a relayer has to get an action mined before the next is tried (30)",
+    },
   },
   description: [
     'Runs this party through the session: shows the configuration and asks "Accept? [y/N]", accepts (registering an encryption key), computes and submits each round, complains if another party cheats, and prints the outcome: the group key of a key generation, the signature of a signing session.',
     "Without a terminal it accepts only with both --yes and --expect-config-hash equal to the session's configuration hash, which you check with the initiator over another channel.",
     "Secrets (polynomial coefficients, nonces, key shares) are written to --store, encrypted, before any message that depends on them is sent, so the run can be stopped (Ctrl-C) or crash at any point: run the same command again to resume. Progress goes to stderr.",
+    "With --relayer, each action is signed (EIP-712) and handed to the relayers in turn; one that refuses it, or has not got it mined within --relayer-timeout, is passed over, and the party finally sends it itself (which needs gas). A relayer's claim that an action was mined is checked against the transaction's receipt.",
   ],
   examples: [
     "roundtable party run --session 7 --key-file alice.json --store ~/.roundtable/alice",
     "roundtable party run --session 7 --key-file alice.json --password-file alice.pw --store ./alice --store-password-file store.pw --yes --expect-config-hash 0x…",
+    "roundtable party run --session 7 --key-file alice.json --store ./alice --relayer http://127.0.0.1:8546",
   ],
   handlesSignals: true,
   async run({ values, context }) {
@@ -125,6 +170,9 @@ export const partyRunCommand = defineCommand({
         "--expect-config-hash",
       );
     }
+
+    const relayerUrls = parseRelayerUrls(values.relayer);
+    const relayerTimeout = parseRelayerTimeout(values["relayer-timeout"]);
 
     const connection = await context.roundtable();
     const account = await context.account(values, "Running a party");
@@ -182,11 +230,36 @@ export const partyRunCommand = defineCommand({
       return false;
     };
 
+    const walletClient = connection.walletClient(account);
+    const transports: Transport[] = [
+      ...relayerUrls.map((url) =>
+        createRelayedTransport({
+          url,
+          publicClient: connection.publicClient,
+          account,
+          chainId: connection.chainId,
+          address: connection.contract,
+          deliveryTimeout: relayerTimeout,
+          pollingInterval: Math.min(connection.pollingInterval, 1000),
+          signal,
+        }),
+      ),
+      createDirectTransport({
+        publicClient: connection.publicClient,
+        walletClient,
+        address: connection.contract,
+      }),
+    ];
+    if (relayerUrls.length > 0) {
+      log.info(`Delivering through ${transports.map((t) => t.name).join(", then ")}.`);
+    }
+
     let outcome: Awaited<ReturnType<typeof runParty>>;
     try {
       outcome = await runParty({
         publicClient: connection.publicClient,
-        walletClient: connection.walletClient(account),
+        walletClient,
+        transports,
         address: connection.contract,
         sessionId,
         store,
