@@ -5,7 +5,15 @@
 // failure that makes `deliver` try the next transport, usually the party's own direct one.
 
 import { setTimeout as sleep } from "node:timers/promises";
-import { type Address, type Hex, hashTypedData, type LocalAccount, parseEventLogs } from "viem";
+import {
+  type Address,
+  encodePacked,
+  type Hex,
+  hashTypedData,
+  keccak256,
+  type LocalAccount,
+  parseEventLogs,
+} from "viem";
 import type { RoundtablePublicClient } from "../sdk/actions/internal.js";
 import { actionTypedData, roundtableDomain } from "../sdk/eip712.js";
 import { RoundtableError } from "../sdk/errors.js";
@@ -89,7 +97,7 @@ export function createRelayedTransport({
   const name = `relayer ${base.origin}${base.pathname === "/" ? "" : base.pathname}`;
   const endpoint = (path: string) => new URL(path, base).toString();
   const domain = roundtableDomain(chainId, address);
-  // Digests this relayer has called delivered. The runner only sends an action again while the
+  // Ids of actions this relayer has called delivered. The runner only sends an action again while the
   // chain still shows its slot open, so a second request for one of these means the relayer's
   // word was false: it is not asked again.
   const claimed = new Set<Hex>();
@@ -114,11 +122,18 @@ export function createRelayedTransport({
   return {
     name,
     async submit(action: UnsignedAction) {
-      const digest = hashTypedData(actionTypedData(domain, action));
-      if (claimed.has(digest)) {
+      // The relayer's id is keccak256(digest ‖ party): two parties may sign the very same typed
+      // data (the same agreement payload), which names no party, so the digest alone is not unique.
+      const id = keccak256(
+        encodePacked(
+          ["bytes32", "uint8"],
+          [hashTypedData(actionTypedData(domain, action)), action.party],
+        ),
+      );
+      if (claimed.has(id)) {
         throw new RelayerDeliveryError({
           code: "untrusted",
-          shortMessage: `${name} said action ${digest} was recorded, but the chain still shows the slot open; not using this relayer for it again.`,
+          shortMessage: `${name} said action ${id} was recorded, but the chain still shows the slot open; not using this relayer for it again.`,
         });
       }
       const signed = await signAction({ account, chainId, contract: address, action });
@@ -130,15 +145,15 @@ export function createRelayedTransport({
       });
       const answer = await readJson(posted, name);
       if (posted.status === 409 && errorCode(answer) === "already_recorded") {
-        claimed.add(digest);
+        claimed.add(id);
         return { alreadyRecorded: true };
       }
       if (posted.status !== 202) throw refusal(name, posted.status, answer);
       let status = asStatus(answer, name);
-      if (status.id.toLowerCase() !== digest) {
+      if (status.id.toLowerCase() !== id) {
         throw new RelayerDeliveryError({
           code: "bad_response",
-          shortMessage: `${name} answered with id ${status.id}, but the action's EIP-712 digest is ${digest}.`,
+          shortMessage: `${name} answered with id ${status.id}, but the action's id (keccak256 of its EIP-712 digest and party) is ${id}.`,
         });
       }
       for (;;) {
@@ -146,7 +161,7 @@ export function createRelayedTransport({
           case "included":
           case "skipped": {
             const transactionHash = await checkReceipt(status, action);
-            claimed.add(digest);
+            claimed.add(id);
             return status.status === "included"
               ? { transactionHash }
               : { alreadyRecorded: true, transactionHash };
@@ -166,7 +181,7 @@ export function createRelayedTransport({
           });
         }
         await sleep(pollingInterval, undefined, signal === undefined ? {} : { signal });
-        const polled = await request(`v1/actions/${digest}`);
+        const polled = await request(`v1/actions/${id}`);
         const body = await readJson(polled, name);
         if (polled.status !== 200) throw refusal(name, polled.status, body);
         status = asStatus(body, name);

@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect } from "chai";
-import { getAddress, type Hex, hashTypedData, zeroHash } from "viem";
+import { encodePacked, getAddress, type Hex, hashTypedData, keccak256, zeroHash } from "viem";
 import { createRelayedTransport, RelayerDeliveryError } from "../../src/party/relayedTransport.js";
 import { deliver, type Transport } from "../../src/party/transport.js";
 import { actionTypedData, roundtableDomain } from "../../src/sdk/eip712.js";
@@ -93,8 +93,10 @@ describe("createRelayedTransport", () => {
     };
   }
 
-  function digestOf(action: UnsignedAction): Hex {
-    return hashTypedData(actionTypedData(roundtableDomain(chainId, d.address), action));
+  /** The relayer's id of an action: keccak256(EIP-712 digest ‖ party), as docs/relayer.md defines it. */
+  function idOf(action: UnsignedAction): Hex {
+    const digest = hashTypedData(actionTypedData(roundtableDomain(chainId, d.address), action));
+    return keccak256(encodePacked(["bytes32", "uint8"], [digest, action.party]));
   }
 
   function relayedFor(party: TestParty, url: string, deliveryTimeout = 2_000): Transport {
@@ -163,7 +165,7 @@ describe("createRelayedTransport", () => {
     const action = acceptOf(1);
     const relayer = await startFakeRelayer(({ method }) => ({
       status: method === "POST" ? 202 : 200,
-      body: { id: digestOf(action), status: "queued" },
+      body: { id: idOf(action), status: "queued" },
     }));
     const error = await relayedFor(party, relayer.url, 300)
       .submit(action)
@@ -171,7 +173,7 @@ describe("createRelayedTransport", () => {
     expect(error).to.be.instanceOf(RelayerDeliveryError);
     expect((error as RelayerDeliveryError).code).to.equal("timeout");
     expect(relayer.requests.filter((r) => r.method === "GET").length).to.be.greaterThan(0);
-    expect(relayer.requests.at(-1)?.path).to.equal(`/v1/actions/${digestOf(action)}`);
+    expect(relayer.requests.at(-1)?.path).to.equal(`/v1/actions/${idOf(action)}`);
   });
 
   it("refuses an id that is not the action's EIP-712 digest", async () => {
@@ -184,7 +186,7 @@ describe("createRelayedTransport", () => {
       .submit(acceptOf(1))
       .catch((e: unknown) => e);
     expect((error as RelayerDeliveryError).code).to.equal("bad_response");
-    expect((error as RelayerDeliveryError).shortMessage).to.contain(digestOf(acceptOf(1)));
+    expect((error as RelayerDeliveryError).shortMessage).to.contain(idOf(acceptOf(1)));
   });
 
   it("does not believe 'included' when the named transaction does not record the action", async () => {
@@ -196,7 +198,7 @@ describe("createRelayedTransport", () => {
     );
     const relayer = await startFakeRelayer(() => ({
       status: 202,
-      body: { id: digestOf(action), status: "included", transactionHash: created?.transactionHash },
+      body: { id: idOf(action), status: "included", transactionHash: created?.transactionHash },
     }));
     const error = await relayedFor(party, relayer.url)
       .submit(action)

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { schnorr } from "@noble/curves/secp256k1.js";
 import { type Address, bytesToHex, formatEther, type Hex, hexToBytes, isHex } from "viem";
+import { generatePrivateKey } from "viem/accounts";
 import { roundtableAbi } from "../../sdk/generated/roundtableAbi.js";
 import { hashSessionConfig } from "../../sdk/hashSessionConfig.js";
 import { keygenConfig, type SessionDurations, signingConfig } from "../../sdk/protocolIds.js";
@@ -89,6 +90,11 @@ export type RunDemoOptions = {
   scryptN?: number | undefined;
   /** The signed text; its sha256 is the message digest. @default "Roundtable demo: <ISO time>" */
   messageText?: string | undefined;
+  /**
+   * Run a relayer (`roundtable relayer`, its own process) and send every party action through it:
+   * the parties get no ether at all, and only the relayer pays gas. @default false
+   */
+  relayer?: boolean | undefined;
 };
 
 export type DemoSummary = {
@@ -123,6 +129,10 @@ export type DemoSummary = {
   gas: { keygen: bigint; signing: bigint };
   /** How many transactions each session took, creation included. */
   transactions: { keygen: number; signing: number };
+  /** With `relayer`: where it listened, its account, and how many of the sessions' transactions it sent. */
+  relayer:
+    | { url: string; address: Address; transactions: number; partyBalances: bigint }
+    | undefined;
   /** Wall time per stage, and of the whole demo. */
   seconds: Record<DemoStage | "total", number>;
   /** Commands that inspect the sessions while the chain runs. */
@@ -180,13 +190,17 @@ export function partyRunArgs({
   configHash,
   rpcUrl,
   contract,
+  relayerUrl,
 }: {
   party: DemoParty;
   sessionId: bigint;
   configHash: Hex;
   rpcUrl: string;
   contract: Address;
+  /** Deliver through this relayer first (the party falls back to direct if it fails). */
+  relayerUrl?: string | undefined;
 }): string[] {
+  const relayer = relayerUrl === undefined ? [] : ["--relayer", relayerUrl];
   return [
     "party",
     "run",
@@ -207,6 +221,44 @@ export function partyRunArgs({
     "--yes",
     "--expect-config-hash",
     configHash,
+    ...relayer,
+    "--json",
+  ];
+}
+
+/** The arguments of `roundtable relayer` for the demo: a free port, its database in `workDir`. */
+export function relayerArgs({
+  relayer,
+  rpcUrl,
+  contract,
+  workDir,
+}: {
+  relayer: DemoAccount;
+  rpcUrl: string;
+  contract: Address;
+  workDir: string;
+}): string[] {
+  return [
+    "relayer",
+    "--rpc-url",
+    rpcUrl,
+    "--contract",
+    contract,
+    "--key-file",
+    relayer.keyFile,
+    "--password-file",
+    relayer.passwordFile,
+    "--port",
+    "0",
+    "--db",
+    join(workDir, "relayer.sqlite"),
+    "--max-batch-age-ms",
+    "200",
+    "--confirmations",
+    "1",
+    // Its JSON log lines would drown the parties' progress; warnings and errors still show.
+    "--log-level",
+    "warn",
     "--json",
   ];
 }
@@ -362,13 +414,18 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoSummary> {
   }
 
   /** Runs the CLI as `name`, its stderr forwarded line by line, prefixed with the name. */
-  function spawnChild(name: string, args: readonly string[]): CliProcess {
+  function spawnChild(
+    name: string,
+    args: readonly string[],
+    onStdoutLine?: (line: string) => void,
+  ): CliProcess {
     const child = spawnCli({
       name,
       args,
       onStderrLine: (line) => {
         if (line.trim() !== "") log.info(`    [${name}] ${line}`);
       },
+      onStdoutLine,
     });
     children.add(child);
     void child.done.then(() => children.delete(child));
@@ -439,12 +496,56 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoSummary> {
           configHash,
           rpcUrl: connection.rpcUrl,
           contract: connection.contract,
+          relayerUrl: relayer?.url,
         }),
       ),
     );
     // Promise.all rejects at the first party that fails; the others are stopped on the way out.
     return Promise.all(processes.map(async (child) => partyFinalized(await child.done)));
   }
+
+  /** Starts `roundtable relayer` and waits for the URL it prints once it listens. */
+  async function startRelayer(
+    connection: Connected,
+    account: DemoAccount,
+  ): Promise<{ url: string; address: Address }> {
+    let onUrl: (url: string) => void = () => {};
+    const listening = new Promise<string>((resolve) => {
+      onUrl = resolve;
+    });
+    const child = spawnChild(
+      "relayer",
+      relayerArgs({
+        relayer: account,
+        rpcUrl: connection.rpcUrl,
+        contract: connection.contract,
+        workDir,
+      }),
+      (line) => {
+        try {
+          const printed: unknown = JSON.parse(line);
+          if (typeof printed === "object" && printed !== null && "url" in printed) {
+            onUrl(String(printed.url));
+          }
+        } catch {
+          // Not the JSON line with the URL.
+        }
+      },
+    );
+    const url = await Promise.race([
+      listening,
+      child.done.then((result) => {
+        throw new CliError({
+          message: `The relayer stopped before it listened (${exitText(result)}): ${failureOf(result)}`,
+          exitCode: ExitCode.NoResult,
+        });
+      }),
+    ]);
+    log.info(`    relayer ${account.address} listening at ${url}`);
+    return { url, address: account.address };
+  }
+
+  let relayer: { url: string; address: Address } | undefined;
 
   try {
     // ── 1. chain
@@ -465,6 +566,25 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoSummary> {
       log.info(
         `    key files with scrypt N = 2^${Math.log2(scryptN)}, lowered for the demo so each process opens its key at once (\`roundtable key new\` uses 2^18); use them for nothing else`,
       );
+      if (options.relayer === true) {
+        // The parties get nothing: every action they take is signed and carried by the relayer.
+        const relayerAccount = await writeDemoAccount(
+          keysDir,
+          "relayer",
+          generatePrivateKey(),
+          scryptN,
+        );
+        await fundAccounts({
+          publicClient: connected.publicClient,
+          walletClient: connected.walletClient(hardhatDevelopmentAccount()),
+          recipients: [relayerAccount.address],
+        });
+        log.info(
+          `    relayer ${relayerAccount.address} funded with ${formatEther(demoFunding)} ETH; the parties ${parties.map((p) => p.name).join(", ")} get none`,
+        );
+        relayer = await startRelayer(connected, relayerAccount);
+        return { connection: connected, parties, initiator };
+      }
       await fundAccounts({
         publicClient: connected.publicClient,
         walletClient: connected.walletClient(hardhatDevelopmentAccount()),
@@ -575,6 +695,21 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoSummary> {
       gasOf(keygen.sessionId),
       gasOf(signing.sessionId),
     ]);
+    const carried = relayer;
+    const relayerSummary =
+      carried === undefined
+        ? undefined
+        : {
+            ...carried,
+            transactions: [...keygenGas.senders, ...signingGas.senders].filter(
+              (sender) => sender === carried.address,
+            ).length,
+            partyBalances: (
+              await Promise.all(
+                parties.map((p) => connection.publicClient.getBalance({ address: p.address })),
+              )
+            ).reduce((sum, balance) => sum + balance, 0n),
+          };
     const kept = options.keepChain === true && chain !== undefined;
     const shownUrl = redactUrl(connection.rpcUrl);
     const summary: DemoSummary = {
@@ -602,6 +737,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoSummary> {
         keygen: keygenGas.transactions.length,
         signing: signingGas.transactions.length,
       },
+      relayer: relayerSummary,
       seconds: {
         chain: stageSeconds.chain ?? 0,
         keygen: stageSeconds.keygen ?? 0,

@@ -1,4 +1,4 @@
-import type { Address, Hash } from "viem";
+import { type Address, getAddress, type Hash } from "viem";
 import { getSessionEvents } from "../../sdk/actions/getSessionEvents.js";
 import type { RoundtablePublicClient } from "../../sdk/actions/internal.js";
 
@@ -7,6 +7,8 @@ export type SessionGasReturnType = {
   gasUsed: bigint;
   /** Those transactions, in chain order. */
   transactions: Hash[];
+  /** Who sent each of them (same order): the initiator, the parties, or a relayer. */
+  senders: Address[];
 };
 
 /**
@@ -34,5 +36,6 @@ export async function sessionGas({
   return {
     gasUsed: receipts.reduce((sum, receipt) => sum + receipt.gasUsed, 0n),
     transactions,
+    senders: receipts.map((receipt) => getAddress(receipt.from)),
   };
 }

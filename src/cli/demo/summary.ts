@@ -16,6 +16,8 @@ export type DemoSummaryJson = {
   signature: string;
   gas: { keygen: number; signing: number };
   seconds: DemoSummary["seconds"];
+  /** With --relayer: its account, and how many of the two sessions' transactions it sent. */
+  relayer?: { address: string; transactions: number; partyBalancesWei: string };
 };
 
 export function summaryJson(summary: DemoSummary): DemoSummaryJson {
@@ -29,6 +31,15 @@ export function summaryJson(summary: DemoSummary): DemoSummaryJson {
     signature: summary.signature,
     gas: { keygen: Number(summary.gas.keygen), signing: Number(summary.gas.signing) },
     seconds: summary.seconds,
+    ...(summary.relayer === undefined
+      ? {}
+      : {
+          relayer: {
+            address: summary.relayer.address,
+            transactions: summary.relayer.transactions,
+            partyBalancesWei: summary.relayer.partyBalances.toString(),
+          },
+        }),
   };
 }
 
@@ -67,6 +78,14 @@ export function summaryLines(summary: DemoSummary): string[] {
       "gas",
       `key generation ${number.format(gas.keygen)} (${transactions.keygen} transactions), signing ${number.format(gas.signing)} (${transactions.signing} transactions)`,
     ],
+    ...(summary.relayer === undefined
+      ? []
+      : [
+          [
+            "relayer",
+            `${summary.relayer.address} at ${summary.relayer.url} sent ${summary.relayer.transactions} of the ${transactions.keygen + transactions.signing} transactions; the parties hold ${summary.relayer.partyBalances} wei and paid no gas`,
+          ],
+        ]),
     [
       "time",
       `chain ${s(seconds.chain)}, key generation ${s(seconds.keygen)}, signing ${s(seconds.signing)}, verify ${s(seconds.verify)}; total ${s(seconds.total)}`,
