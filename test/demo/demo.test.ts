@@ -63,7 +63,7 @@ async function runDemoCli(args: readonly string[]): Promise<Record<string, unkno
 const hex = (bytes: number) => new RegExp(`^0x[0-9a-f]{${bytes * 2}}$`);
 
 /** The summary's shape, and its signature checked here, independently of the demo. */
-function checkSummary(summary: Record<string, unknown>): void {
+function checkSummary(summary: Record<string, unknown>, extra: readonly string[] = []): void {
   expect(Object.keys(summary)).to.have.members([
     "chainId",
     "contract",
@@ -74,6 +74,7 @@ function checkSummary(summary: Record<string, unknown>): void {
     "signature",
     "gas",
     "seconds",
+    ...extra,
   ]);
   expect(summary.chainId).to.equal(31337);
   expect(summary.contract).to.match(/^0x[0-9a-fA-F]{40}$/);
@@ -249,6 +250,22 @@ describe("roundtable demo", () => {
       checkSummary(summary);
       expect(summary.contract).to.equal(chain.contract);
       expect(await connection.publicClient.getChainId()).to.equal(31337);
+    });
+
+    it("--relayer: carries every party action through a relayer process; the parties hold no ether", async () => {
+      const summary = await runDemoCli([
+        "--rpc-url",
+        chain.rpcUrl,
+        "--contract",
+        chain.contract,
+        "--relayer",
+      ]);
+      checkSummary(summary, ["relayer"]);
+      const relayer = summary.relayer as Record<string, unknown>;
+      expect(relayer.address).to.match(/^0x[0-9a-fA-F]{40}$/);
+      expect(relayer.partyBalancesWei).to.equal("0");
+      // 12 key-generation and 8 signing actions, batched: fewer transactions, but at least one.
+      expect(relayer.transactions).to.be.a("number").and.be.within(1, 20);
     });
 
     it("S6: the parties finish after the initiator's process is killed right after creating the session", async () => {
