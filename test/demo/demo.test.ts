@@ -74,6 +74,7 @@ function checkSummary(summary: Record<string, unknown>, extra: readonly string[]
     "signature",
     "gas",
     "seconds",
+    "audit",
     ...extra,
   ]);
   expect(summary.chainId).to.equal(31337);
@@ -95,11 +96,23 @@ function checkSummary(summary: Record<string, unknown>, extra: readonly string[]
   expect(Object.keys(gas)).to.have.members(["keygen", "signing"]);
   for (const value of Object.values(gas)) expect(value).to.be.a("number").and.be.greaterThan(0);
   const seconds = summary.seconds as Record<string, number>;
-  expect(Object.keys(seconds)).to.have.members(["chain", "keygen", "signing", "verify", "total"]);
+  expect(Object.keys(seconds)).to.have.members([
+    "chain",
+    "keygen",
+    "signing",
+    "verify",
+    "audit",
+    "total",
+  ]);
   for (const value of Object.values(seconds)) {
     expect(value).to.be.a("number").and.be.greaterThan(0);
   }
   expect(seconds.total).to.be.at.least((seconds.keygen ?? 0) + (seconds.signing ?? 0));
+  // The demo's own auditor, a separate process, passed both sessions with no failed check.
+  const audit = summary.audit as Record<string, unknown>;
+  expect(audit.verdict).to.equal("pass");
+  expect(audit.failed).to.equal(0);
+  expect(audit.passed).to.be.a("number").and.be.greaterThan(10);
 }
 
 describe("roundtable demo", () => {

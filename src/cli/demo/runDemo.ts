@@ -44,7 +44,7 @@ import {
 import { sessionGas } from "./sessionGas.js";
 
 /** The stages the demo times, in order. */
-const demoStages = ["chain", "keygen", "signing", "verify"] as const;
+const demoStages = ["chain", "keygen", "signing", "verify", "audit"] as const;
 export type DemoStage = (typeof demoStages)[number];
 
 /** What each stage does, for progress lines and for the message of a failure. */
@@ -53,6 +53,7 @@ const stageTitles: Record<DemoStage, string> = {
   keygen: "2-of-3 key generation, three party processes",
   signing: "signing by 2 of the 3, two party processes",
   verify: "check the signature independently and against the chain",
+  audit: "audit both sessions from chain events alone, a separate `roundtable audit` process",
 };
 
 const partyNames = ["alice", "bob", "carol"] as const;
@@ -129,6 +130,8 @@ export type DemoSummary = {
   gas: { keygen: bigint; signing: bigint };
   /** How many transactions each session took, creation included. */
   transactions: { keygen: number; signing: number };
+  /** What `roundtable audit` found in both sessions: the check counts of its report. */
+  audit: DemoAudit;
   /** With `relayer`: where it listened, its account, and how many of the sessions' transactions it sent. */
   relayer:
     | { url: string; address: Address; transactions: number; partyBalances: bigint }
@@ -148,6 +151,45 @@ export type PartyFinalized = {
   /** Signing only. */
   signature: Hex | undefined;
 };
+
+/** The auditor's verdict on the demo's sessions, with its check counts over both. */
+export type DemoAudit = {
+  verdict: "pass";
+  passed: number;
+  notApplicable: number;
+  failed: number;
+};
+
+/**
+ * Reads a finished `roundtable audit --json`: its verdict must be "pass", else a CliError that
+ * names the checks that failed.
+ */
+export function auditVerdict(result: CliProcessResult): DemoAudit {
+  const report = jsonOutput(result);
+  const sessions = Array.isArray(report?.sessions) ? (report.sessions as unknown[]) : [];
+  const checks = sessions.flatMap((session) => {
+    const list = (session as { checks?: unknown }).checks;
+    return Array.isArray(list)
+      ? (list as { id?: unknown; status?: unknown; summary?: unknown }[])
+      : [];
+  });
+  const count = (status: string) => checks.filter((check) => check.status === status).length;
+  if (result.code !== 0 || report?.verdict !== "pass" || checks.length === 0) {
+    const failed = checks
+      .filter((check) => check.status === "fail")
+      .map((check) => `${String(check.id)}: ${String(check.summary)}`);
+    throw new CliError({
+      message: `The audit did not pass (${exitText(result)}): ${failed.length > 0 ? failed.join("; ") : failureOf(result)}`,
+      exitCode: ExitCode.NoResult,
+    });
+  }
+  return {
+    verdict: "pass",
+    passed: count("pass"),
+    notApplicable: count("not-applicable"),
+    failed: count("fail"),
+  };
+}
 
 /** The exit codes a child may return, passed on as the demo's own. */
 const knownExitCodes: readonly number[] = Object.values(ExitCode);
@@ -685,6 +727,24 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoSummary> {
       );
     });
 
+    // ── 5. audit
+    const audit = await stage("audit", async () => {
+      const result = await spawnChild("auditor", [
+        "audit",
+        "--rpc-url",
+        connection.rpcUrl,
+        "--contract",
+        connection.contract,
+        String(keygen.sessionId),
+        String(signing.sessionId),
+        "--json",
+      ]).done;
+      return auditVerdict(result);
+    });
+    log.info(
+      `    verdict ${audit.verdict}: ${audit.passed} checks passed, ${audit.notApplicable} not applicable, ${audit.failed} failed`,
+    );
+
     const gasOf = (sessionId: bigint) =>
       sessionGas({
         publicClient: connection.publicClient,
@@ -738,17 +798,22 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoSummary> {
         signing: signingGas.transactions.length,
       },
       relayer: relayerSummary,
+      audit,
       seconds: {
         chain: stageSeconds.chain ?? 0,
         keygen: stageSeconds.keygen ?? 0,
         signing: stageSeconds.signing ?? 0,
         verify: stageSeconds.verify ?? 0,
+        audit: stageSeconds.audit ?? 0,
         total: seconds(start),
       },
-      inspect: [keygen.sessionId, signing.sessionId].map(
-        (id) =>
-          `roundtable session show ${id} --rpc-url ${shownUrl} --contract ${connection.contract}`,
-      ),
+      inspect: [
+        ...[keygen.sessionId, signing.sessionId].map(
+          (id) =>
+            `roundtable session show ${id} --rpc-url ${shownUrl} --contract ${connection.contract}`,
+        ),
+        `roundtable audit ${keygen.sessionId} ${signing.sessionId} --rpc-url ${shownUrl} --contract ${connection.contract} --html audit.html`,
+      ],
     };
     options.onSummary?.(summary);
     if (kept && chain !== undefined) {

@@ -16,6 +16,7 @@ export type DemoSummaryJson = {
   signature: string;
   gas: { keygen: number; signing: number };
   seconds: DemoSummary["seconds"];
+  audit: DemoSummary["audit"];
   /** With --relayer: its account, and how many of the two sessions' transactions it sent. */
   relayer?: { address: string; transactions: number; partyBalancesWei: string };
 };
@@ -31,6 +32,7 @@ export function summaryJson(summary: DemoSummary): DemoSummaryJson {
     signature: summary.signature,
     gas: { keygen: Number(summary.gas.keygen), signing: Number(summary.gas.signing) },
     seconds: summary.seconds,
+    audit: summary.audit,
     ...(summary.relayer === undefined
       ? {}
       : {
@@ -78,6 +80,10 @@ export function summaryLines(summary: DemoSummary): string[] {
       "gas",
       `key generation ${number.format(gas.keygen)} (${transactions.keygen} transactions), signing ${number.format(gas.signing)} (${transactions.signing} transactions)`,
     ],
+    [
+      "audited",
+      `roundtable audit ${summary.keygenSession} ${summary.signingSession}: ${summary.audit.verdict}, ${summary.audit.passed} checks passed, ${summary.audit.notApplicable} not applicable, ${summary.audit.failed} failed`,
+    ],
     ...(summary.relayer === undefined
       ? []
       : [
@@ -88,7 +94,7 @@ export function summaryLines(summary: DemoSummary): string[] {
         ]),
     [
       "time",
-      `chain ${s(seconds.chain)}, key generation ${s(seconds.keygen)}, signing ${s(seconds.signing)}, verify ${s(seconds.verify)}; total ${s(seconds.total)}`,
+      `chain ${s(seconds.chain)}, key generation ${s(seconds.keygen)}, signing ${s(seconds.signing)}, verify ${s(seconds.verify)}, audit ${s(seconds.audit)}; total ${s(seconds.total)}`,
     ],
     [
       "files",
