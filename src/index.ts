@@ -1,6 +1,40 @@
 // The package's public surface: the one barrel file.
 
 export {
+  auditSession,
+  createAuditCaches,
+} from "./auditor/auditSession.js";
+export {
+  type AuditSummary,
+  auditSessions,
+  type SessionSelection,
+  UnknownSessionError,
+} from "./auditor/auditSessions.js";
+export { runChecks } from "./auditor/checks/runChecks.js";
+export {
+  ChainReadError,
+  type ChainReader,
+  createChainReader,
+  type ReadScope,
+  type ReportBlock,
+  type ReportBlockChoice,
+  type RpcEndpoint,
+} from "./auditor/readChain.js";
+export { rebuildSession } from "./auditor/rebuildSession.js";
+export { escapeHtml, htmlHead, htmlSession, htmlTail } from "./auditor/report/html.js";
+export { AUDIT_REPORT_VERSION, jsonReportWriter, sessionJson } from "./auditor/report/json.js";
+export { textHead, textSession, textTail } from "./auditor/report/text.js";
+export { transcriptOf as auditTranscriptOf } from "./auditor/transcript.js";
+export {
+  type CheckId,
+  type CheckResult,
+  checkIds,
+  type Finding,
+  type SessionAudit,
+  type SessionOutcome,
+  type SessionRecord,
+} from "./auditor/types.js";
+export {
   PartyError,
   type PartyErrorCode,
   type PartyErrorParameters,
@@ -19,6 +53,11 @@ export {
   roundRecordName,
 } from "./party/records.js";
 export {
+  type CreateRelayedTransportParameters,
+  createRelayedTransport,
+  RelayerDeliveryError,
+} from "./party/relayedTransport.js";
+export {
   type AcceptanceSummary,
   type PartyOutcome,
   type PartyProgress,
@@ -34,11 +73,6 @@ export {
   type SessionView,
   type SigningKeyView,
 } from "./party/sessionView.js";
-export {
-  type CreateRelayedTransportParameters,
-  createRelayedTransport,
-  RelayerDeliveryError,
-} from "./party/relayedTransport.js";
 export {
   type CreateDirectTransportParameters,
   createDirectTransport,

@@ -44,7 +44,11 @@ function toParseArgsOptions(options: OptionSpecs) {
   return Object.fromEntries(
     Object.entries(options).map(([name, spec]) => [
       name,
-      spec.short ? { type: spec.type, short: spec.short } : { type: spec.type },
+      {
+        type: spec.type,
+        ...(spec.short ? { short: spec.short } : {}),
+        ...(spec.multiple ? { multiple: true } : {}),
+      },
     ]),
   );
 }
@@ -144,8 +148,9 @@ export function parseCommandLine(
     throw usageErrorFrom(error, where, options);
   }
   if (parsed.values.help !== true) {
-    const expected = command.positionals;
-    if (parsed.positionals.length > expected.length) {
+    const variadic = command.positionals.at(-1)?.variadic === true;
+    const expected = variadic ? command.positionals.slice(0, -1) : command.positionals;
+    if (!variadic && parsed.positionals.length > expected.length) {
       const extra = parsed.positionals[expected.length];
       throw new UsageError(
         `Unexpected argument "${extra}" for \`${where}\`, which takes ${expected.length === 0 ? "none" : expected.map((p) => p.name).join(" ")}. Run \`${where} --help\`.`,

@@ -9,13 +9,19 @@ export type OptionSpec = {
   description: string;
   /** The value's name in help, such as PATH. String flags only. */
   valueName?: string;
+  /** A string flag that may be given more than once; its value is then every one, in order. */
+  multiple?: boolean;
 };
 
 export type OptionSpecs = Record<string, OptionSpec>;
 
 /** The parsed values of `O`: every flag is optional; booleans are true when given. */
 export type OptionValues<O extends OptionSpecs> = {
-  [name in keyof O]?: O[name]["type"] extends "boolean" ? boolean : string;
+  [name in keyof O]?: O[name]["type"] extends "boolean"
+    ? boolean
+    : O[name] extends { multiple: true }
+      ? string[]
+      : string;
 };
 
 /** The flags every command takes; main.ts turns them into GlobalOptions once. */
@@ -23,6 +29,8 @@ export const globalOptions = {
   "rpc-url": {
     type: "string",
     valueName: "URL",
+    // Repeatable for `audit`, which cross-checks providers; other commands use the last one given.
+    multiple: true,
     description: "JSON-RPC endpoint (env ROUNDTABLE_RPC_URL; default http://127.0.0.1:8545)",
   },
   contract: {
@@ -63,8 +71,11 @@ export type Command = {
   /** The words that select it, such as ["session", "create"]. */
   path: readonly string[];
   summary: string;
-  /** Arguments after the flags, such as "ID"; every one is required. */
-  positionals: readonly { name: string; description: string }[];
+  /**
+   * Arguments after the flags, such as "ID"; every one is required, except a last one marked
+   * `variadic`, which takes zero or more values.
+   */
+  positionals: readonly { name: string; description: string; variadic?: boolean }[];
   options: OptionSpecs;
   /** Paragraphs for `--help`. */
   description: readonly string[];

@@ -26,6 +26,11 @@ export const defaultRpcUrl = "http://127.0.0.1:8545";
 /** The options every command shares, built once from flags, then environment, then defaults. */
 export type GlobalOptions = {
   rpcUrl: string;
+  /**
+   * Every RPC URL given: each --rpc-url, or ROUNDTABLE_RPC_URL split at commas, or the default.
+   * Only `audit` uses more than one; `rpcUrl` is the last of them.
+   */
+  rpcUrls: string[];
   /** `rpcUrl` without what may be an API key, for messages. */
   rpcUrlShown: string;
   /** Where `rpcUrl` came from: "--rpc-url", "ROUNDTABLE_RPC_URL" or "default". */
@@ -60,11 +65,22 @@ function pick(
 }
 
 export function resolveGlobalOptions(values: GlobalValues, env: NodeJS.ProcessEnv): GlobalOptions {
-  const rpc = pick(values["rpc-url"], "--rpc-url", env, "ROUNDTABLE_RPC_URL") ?? {
+  const flagUrls = values["rpc-url"] ?? [];
+  const rpc = pick(flagUrls.at(-1), "--rpc-url", env, "ROUNDTABLE_RPC_URL") ?? {
     value: defaultRpcUrl,
     source: "default",
   };
-  const rpcUrl = parseUrl(rpc.value, rpc.source);
+  const listed =
+    flagUrls.length > 0
+      ? flagUrls
+      : rpc.source === "ROUNDTABLE_RPC_URL"
+        ? rpc.value
+            .split(",")
+            .map((url) => url.trim())
+            .filter((url) => url !== "")
+        : [rpc.value];
+  const rpcUrls = listed.map((url) => parseUrl(url, rpc.source));
+  const rpcUrl = rpcUrls.at(-1) ?? parseUrl(rpc.value, rpc.source);
   const contract = pick(values.contract, "--contract", env, "ROUNDTABLE_CONTRACT");
   const deployments = pick(
     values["deployments-dir"],
@@ -78,6 +94,7 @@ export function resolveGlobalOptions(values: GlobalValues, env: NodeJS.ProcessEn
       : parseChoice(values["log-level"], "--log-level", logLevels);
   return {
     rpcUrl,
+    rpcUrls,
     rpcUrlShown: redactUrl(rpcUrl),
     rpcUrlSource: rpc.source,
     contract: contract ? parseAddress(contract.value, contract.source) : undefined,

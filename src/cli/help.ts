@@ -4,13 +4,15 @@ import { formatTable } from "./output.js";
 
 function flagRows(options: OptionSpecs): string[][] {
   return Object.entries(options).map(([name, spec]) => [
-    `${spec.short ? `-${spec.short}, ` : ""}--${name}${spec.valueName ? ` ${spec.valueName}` : ""}`,
+    `${spec.short ? `-${spec.short}, ` : ""}--${name}${spec.valueName ? ` ${spec.valueName}` : ""}${spec.multiple ? " ..." : ""}`,
     spec.description,
   ]);
 }
 
 function usageLine(command: Command): string {
-  const positionals = command.positionals.map((p) => ` ${p.name}`).join("");
+  const positionals = command.positionals
+    .map((p) => (p.variadic ? ` [${p.name}...]` : ` ${p.name}`))
+    .join("");
   return `roundtable ${command.path.join(" ")}${positionals} [flags]`;
 }
 
@@ -24,7 +26,8 @@ export function topLevelHelp(commands: readonly Command[]): string {
     "Commands:",
     ...formatTable(
       commands.map((c) => [
-        c.path.join(" ") + c.positionals.map((p) => ` ${p.name}`).join(""),
+        c.path.join(" ") +
+          c.positionals.map((p) => (p.variadic ? ` [${p.name}...]` : ` ${p.name}`)).join(""),
         c.summary,
       ]),
       "  ",

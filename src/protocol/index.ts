@@ -20,6 +20,7 @@ export {
   judgeComplaint,
 } from "./complaint.js";
 export { MAX_PARTIES } from "./context.js";
+export { verifyProofOfKnowledge } from "./dkg.js";
 export { DLEQ_PROOF_LENGTH } from "./dleq.js";
 export { ENCODING_VERSION, EncodingType } from "./encoding.js";
 export {
@@ -49,6 +50,7 @@ export {
   type KeygenRound1Payload,
   type KeygenRound1Shape,
   type KeygenRound2Payload,
+  readKeygenRound1,
   type SigningRound1Payload,
   type SigningRound2Payload,
 } from "./payloads.js";

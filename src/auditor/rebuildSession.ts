@@ -1,0 +1,483 @@
+// Events (and the transactions that carried them) → one session's record: its definition, every
+// party action with who submitted and who signed it, the phases, the end, and a timeline.
+import {
+  type Address,
+  concatHex,
+  decodeFunctionData,
+  domainSeparator,
+  getAddress,
+  type Hash,
+  type Hex,
+  isAddressEqual,
+  keccak256,
+  type Log,
+  type Transaction,
+} from "viem";
+import type { RoundtableEventLog } from "../sdk/actions/getSessionEvents.js";
+import { decodeRoundtableLogs } from "../sdk/actions/internal.js";
+import { roundtableDomain } from "../sdk/eip712.js";
+import { roundtableAbi } from "../sdk/generated/roundtableAbi.js";
+import { AbortReason, ActionType, phaseName, type SignedAction } from "../sdk/types.js";
+import { createSignerRecovery, type SignerRecovery } from "./recoverSigner.js";
+import { actionStructHash } from "./transcript.js";
+import type {
+  ActionOrigin,
+  ChainPosition,
+  RecordedAction,
+  SessionRecord,
+  TimelineEntry,
+} from "./types.js";
+
+/** Where rebuildSession gets what logs do not carry. */
+export type RebuildSources = {
+  getTransaction(hash: Hash): Promise<Transaction>;
+  getBlockTime(hash: Hash): Promise<bigint>;
+  /** Whether an account held code at a block: its signatures are then ERC-1271. */
+  hasCode(address: Address, blockNumber: bigint): Promise<boolean>;
+  /** Decoded calldata by transaction hash, shared across sessions (a batch carries many). */
+  calldata?: CalldataCache | undefined;
+  /** Signer recovery, shared across sessions (a party signs many actions). */
+  signers?: SignerRecovery | undefined;
+};
+
+export type RebuildSessionParameters = {
+  sessionId: bigint;
+  chainId: number;
+  contract: Address;
+  /** The session's raw logs (every topic-1 match), already in chain order. */
+  logs: readonly Log[];
+  sources: RebuildSources;
+};
+
+/** The calldata of a Roundtable transaction, decoded once. */
+type DecodedCall =
+  | { kind: "direct"; functionName: string; args: readonly unknown[] }
+  | { kind: "signed"; route: "applySigned" | "batch"; items: readonly SignedAction[] }
+  | { kind: "other" };
+
+const defaultSigners = createSignerRecovery(64);
+
+/** A bounded cache of decoded calldata, by transaction hash. */
+export type CalldataCache = {
+  get(hash: Hash): DecodedCall | undefined;
+  set(hash: Hash, call: DecodedCall): void;
+};
+
+/** A calldata cache that keeps the `size` most recent transactions. */
+export function createCalldataCache(size = 256): CalldataCache {
+  const map = new Map<Hash, DecodedCall>();
+  return {
+    get: (hash) => map.get(hash),
+    set(hash, call) {
+      map.set(hash, call);
+      if (map.size > size) map.delete(map.keys().next().value as Hash);
+    },
+  };
+}
+
+/**
+ * Rebuilds a session from its logs alone, plus the transactions that carried its actions (for
+ * submitter and signer). Nothing is judged here; the checks do that.
+ * @example
+ * ```ts
+ * const record = await rebuildSession({ sessionId: 7n, chainId, contract, logs, sources });
+ * console.log(record.actions.length, record.end?.kind);
+ * ```
+ */
+export async function rebuildSession({
+  sessionId,
+  chainId,
+  contract,
+  logs,
+  sources,
+}: RebuildSessionParameters): Promise<SessionRecord> {
+  const events = decodeRoundtableLogs([...logs]).filter(
+    (event) => event.args.sessionId === sessionId,
+  );
+  const record: SessionRecord = {
+    sessionId,
+    chainId,
+    contract,
+    created: undefined,
+    invited: [],
+    actions: [],
+    phases: [],
+    end: undefined,
+    refused: [],
+    extraEnds: [],
+    timeline: [],
+  };
+  const separator = domainSeparator({ domain: roundtableDomain(chainId, contract) });
+  const calldata = sources.calldata ?? createCalldataCache(16);
+  const times = await Promise.all(events.map((event) => sources.getBlockTime(event.blockHash)));
+
+  for (const [i, event] of events.entries()) {
+    const at: ChainPosition = {
+      blockNumber: event.blockNumber,
+      blockHash: event.blockHash,
+      logIndex: event.logIndex,
+      transactionHash: event.transactionHash,
+      time: times[i]!,
+    };
+    const entry = (
+      party: number | undefined,
+      round: number | undefined,
+      summary: string,
+      origin?: ActionOrigin,
+    ): TimelineEntry => ({
+      event: event.eventName,
+      at,
+      party,
+      round,
+      summary,
+      submitter: origin?.submitter,
+      signer: origin?.signer,
+    });
+    const action = actionOf(event, at);
+    if (action !== undefined) {
+      const origin = await originOf({
+        sessionId,
+        contract,
+        separator,
+        action,
+        sources,
+        calldata,
+      });
+      const full: RecordedAction = { ...action, origin };
+      if (record.end !== undefined) record.extraEnds.push(at);
+      record.actions.push(full);
+      record.timeline.push(entry(full.party, full.round, describeAction(full), origin));
+      continue;
+    }
+    switch (event.eventName) {
+      case "SessionCreated": {
+        const { initiator, configHash, acceptanceDeadline, config } = event.args;
+        if (record.created !== undefined) {
+          record.extraEnds.push(at);
+          break;
+        }
+        record.created = {
+          initiator,
+          configHash,
+          acceptanceDeadline: BigInt(acceptanceDeadline),
+          config,
+          at,
+        };
+        const submitter = await submitterOf(sources, event.transactionHash);
+        record.timeline.push({
+          ...entry(
+            undefined,
+            0,
+            `created by ${initiator}: config hash ${configHash}, accept before ${isoTime(BigInt(acceptanceDeadline))}`,
+          ),
+          submitter,
+          signer: initiator,
+        });
+        break;
+      }
+      case "PartyInvited":
+        record.invited.push({ party: event.args.index, account: event.args.party });
+        break;
+      case "PhaseOpened": {
+        const { round, phase, deadline } = event.args;
+        record.phases.push({ round, phase, deadline: BigInt(deadline), at });
+        record.timeline.push(
+          entry(
+            undefined,
+            round,
+            `${phaseName(phase)} opened for round ${round}, deadline ${isoTime(BigInt(deadline))}`,
+          ),
+        );
+        break;
+      }
+      case "SessionFinalized":
+        if (record.end !== undefined) record.extraEnds.push(at);
+        else
+          record.end = {
+            kind: "finalized",
+            result: event.args.result,
+            transcript: event.args.transcript,
+            at,
+          };
+        record.timeline.push(
+          entry(undefined, undefined, `finalized with result ${event.args.result}`),
+        );
+        break;
+      case "SessionAborted": {
+        const reason =
+          event.args.reason === AbortReason.Expired
+            ? "expired"
+            : event.args.reason === AbortReason.Complaint
+              ? "complaint"
+              : event.args.reason === AbortReason.Disagreement
+                ? "disagreement"
+                : "unknown";
+        const blame = bitmapIndexes(event.args.blame);
+        if (record.end !== undefined) record.extraEnds.push(at);
+        else record.end = { kind: "aborted", reason, blame, transcript: event.args.transcript, at };
+        const submitter = await submitterOf(sources, event.transactionHash);
+        record.timeline.push({
+          ...entry(
+            undefined,
+            undefined,
+            `aborted (${reason})${blame.length > 0 ? `, blaming part${blame.length === 1 ? "y" : "ies"} ${blame.join(", ")}` : ""}`,
+          ),
+          submitter,
+        });
+        break;
+      }
+      case "SessionCancelled": {
+        if (record.end !== undefined) record.extraEnds.push(at);
+        else record.end = { kind: "cancelled", at };
+        const submitter = await submitterOf(sources, event.transactionHash);
+        record.timeline.push({
+          ...entry(undefined, undefined, "cancelled by the initiator"),
+          submitter,
+        });
+        break;
+      }
+      case "ActionSkipped":
+      case "ActionRejected":
+        record.refused.push({ event: event.eventName, party: event.args.party, at });
+        record.timeline.push(
+          entry(
+            event.args.party,
+            undefined,
+            event.eventName === "ActionSkipped"
+              ? `batch item ${event.args.item} skipped (already recorded)`
+              : `batch item ${event.args.item} rejected by the contract`,
+          ),
+        );
+        break;
+      default:
+        break;
+    }
+  }
+  return record;
+}
+
+/** The party action an event records, without its origin. */
+function actionOf(
+  event: RoundtableEventLog,
+  at: ChainPosition,
+): Omit<RecordedAction, "origin"> | undefined {
+  const base = { at, commitment: undefined, accused: undefined };
+  switch (event.eventName) {
+    case "PartyAccepted":
+      return {
+        ...base,
+        kind: "accept",
+        party: event.args.index,
+        account: event.args.party,
+        round: 0,
+        data: event.args.encryptionKey,
+      };
+    case "CommitmentSubmitted":
+      return {
+        ...base,
+        kind: "commit",
+        party: event.args.index,
+        account: event.args.party,
+        round: event.args.round,
+        data: "0x",
+        commitment: event.args.commitment,
+      };
+    case "PayloadSubmitted":
+      return {
+        ...base,
+        kind: "submit",
+        party: event.args.index,
+        account: event.args.party,
+        round: event.args.round,
+        data: event.args.payload,
+      };
+    case "ComplaintFiled":
+      return {
+        ...base,
+        kind: "complain",
+        party: event.args.accuserIndex,
+        account: event.args.accuser,
+        round: event.args.round,
+        data: event.args.evidence,
+        accused: event.args.accusedIndex,
+      };
+    default:
+      return undefined;
+  }
+}
+
+function describeAction(action: RecordedAction): string {
+  const bytes = (hex: Hex) => `${(hex.length - 2) / 2} bytes`;
+  switch (action.kind) {
+    case "accept":
+      return `party ${action.party} accepted, encryption key ${action.data}`;
+    case "commit":
+      return `party ${action.party} committed ${action.commitment} for round ${action.round}`;
+    case "submit":
+      return `party ${action.party} submitted its round-${action.round} payload (${bytes(action.data)}, keccak256 ${keccak256(action.data)})`;
+    case "complain":
+      return `party ${action.party} complained against party ${action.accused} in round ${action.round} (evidence ${bytes(action.data)})`;
+  }
+}
+
+const actionTypes = {
+  accept: ActionType.Accept,
+  commit: ActionType.Commit,
+  submit: ActionType.Submit,
+  complain: ActionType.Complain,
+} as const;
+
+const directFunctions = {
+  accept: "accept",
+  commit: "commit",
+  submit: "submit",
+  complain: "complain",
+} as const;
+
+async function submitterOf(sources: RebuildSources, hash: Hash): Promise<Address> {
+  return getAddress((await sources.getTransaction(hash)).from);
+}
+
+function decodeCall(tx: Transaction, contract: Address): DecodedCall {
+  if (tx.to === null || !isAddressEqual(tx.to, contract)) return { kind: "other" };
+  try {
+    const { functionName, args } = decodeFunctionData({ abi: roundtableAbi, data: tx.input });
+    if (functionName === "applySigned") {
+      return { kind: "signed", route: "applySigned", items: [args[0] as SignedAction] };
+    }
+    if (functionName === "batch") {
+      return { kind: "signed", route: "batch", items: args[0] as readonly SignedAction[] };
+    }
+    return { kind: "direct", functionName, args: args ?? [] };
+  } catch {
+    return { kind: "other" };
+  }
+}
+
+/** Whether a signed batch item is the action the event recorded. */
+function itemMatches(
+  item: SignedAction,
+  sessionId: bigint,
+  action: Omit<RecordedAction, "origin">,
+): boolean {
+  if (
+    item.action !== actionTypes[action.kind] ||
+    item.sessionId !== sessionId ||
+    item.party !== action.party
+  ) {
+    return false;
+  }
+  const same = (a: Hex, b: Hex) => a.toLowerCase() === b.toLowerCase();
+  switch (action.kind) {
+    case "accept":
+      return same(item.data, action.data);
+    case "commit":
+      return item.round === action.round && same(item.word, action.commitment ?? "0x");
+    case "submit":
+      return item.round === action.round && same(item.data, action.data);
+    case "complain":
+      return (
+        item.round === action.round &&
+        item.accused === action.accused &&
+        same(item.data, action.data)
+      );
+  }
+}
+
+/**
+ * Who submitted an action and who signed it. A relayed action's signer is recovered from the
+ * signature over the EIP-712 digest the contract checks; a signature that recovers to another
+ * address, from an account with code, is an ERC-1271 wallet's (the contract asked the wallet).
+ */
+async function originOf({
+  sessionId,
+  contract,
+  separator,
+  action,
+  sources,
+  calldata,
+}: {
+  sessionId: bigint;
+  contract: Address;
+  separator: Hash;
+  action: Omit<RecordedAction, "origin">;
+  sources: RebuildSources;
+  calldata: CalldataCache;
+}): Promise<ActionOrigin> {
+  const tx = await sources.getTransaction(action.at.transactionHash);
+  const from = getAddress(tx.from);
+  let call = calldata.get(tx.hash);
+  if (call === undefined) {
+    call = decodeCall(tx, contract);
+    calldata.set(tx.hash, call);
+  }
+  const unknown: ActionOrigin = {
+    route: "unknown",
+    submitter: from,
+    signer: undefined,
+    signature: "unknown",
+    signedConfigHash: undefined,
+  };
+  if (call.kind === "direct") {
+    if (call.functionName !== directFunctions[action.kind]) return unknown;
+    return {
+      route: "direct",
+      submitter: from,
+      signer: from,
+      signature: "sender",
+      signedConfigHash: action.kind === "accept" ? (call.args[2] as Hex) : undefined,
+    };
+  }
+  if (call.kind === "other") return unknown;
+  const item = call.items.find((candidate) => itemMatches(candidate, sessionId, action));
+  if (item === undefined) return { ...unknown, route: call.route };
+  const signedConfigHash = action.kind === "accept" ? item.word : undefined;
+  const structHash = actionStructHash({
+    sessionId,
+    action,
+    configHash: signedConfigHash ?? ("0x" as Hash),
+  });
+  const digest = keccak256(concatHex(["0x1901", separator, structHash]));
+  const recovered = await (sources.signers ?? defaultSigners).recover(
+    digest,
+    item.signature,
+    action.account,
+  );
+  if (recovered !== undefined && isAddressEqual(recovered, action.account)) {
+    return {
+      route: call.route,
+      submitter: from,
+      signer: recovered,
+      signature: "ecdsa",
+      signedConfigHash,
+    };
+  }
+  if (await sources.hasCode(action.account, action.at.blockNumber)) {
+    return {
+      route: call.route,
+      submitter: from,
+      signer: action.account,
+      signature: "erc1271",
+      signedConfigHash,
+    };
+  }
+  return {
+    route: call.route,
+    submitter: from,
+    signer: recovered,
+    signature: "ecdsa",
+    signedConfigHash,
+  };
+}
+
+/** A block time (seconds) as ISO 8601, for people. */
+function isoTime(seconds: bigint): string {
+  return new Date(Number(seconds) * 1000).toISOString().replace(".000Z", "Z");
+}
+
+/** The set bits of a bitmap, ascending. */
+function bitmapIndexes(bits: bigint): number[] {
+  const out: number[] = [];
+  for (let i = 0; bits >> BigInt(i) !== 0n; i++) if ((bits >> BigInt(i)) & 1n) out.push(i);
+  return out;
+}
