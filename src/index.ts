@@ -82,6 +82,21 @@ export {
   type TransportReceipt,
 } from "./party/transport.js";
 export {
+  parseRelayerOptions,
+  type RelayerOptions,
+  RelayerOptionsError,
+  type RelayerOptionsInput,
+  resolveRelayerOptions,
+} from "./relayer/options.js";
+export {
+  type CreateRelayerParameters,
+  createRelayer,
+  createRelayerApp,
+  type Relayer,
+} from "./relayer/server.js";
+export type { ActionReason, ActionStatus } from "./relayer/store.js";
+export { parseActionBody } from "./relayer/validateAction.js";
+export {
   type AcceptSessionErrorType,
   type AcceptSessionParameters,
   type AcceptSessionReturnType,
@@ -195,6 +210,7 @@ export {
   type SigningConfigParameters,
   signingConfig,
 } from "./sdk/protocolIds.js";
+export { actionDigest, relayerActionId } from "./sdk/relayerActionId.js";
 export { type SignActionParameters, signAction } from "./sdk/signAction.js";
 export {
   AbortReason,

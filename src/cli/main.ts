@@ -6,12 +6,14 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseCommandLine } from "./argv.js";
 import type { Command } from "./command.js";
+import { auditCommand } from "./commands/audit.js";
 import { chainCommand } from "./commands/chain.js";
 import { demoCommand } from "./commands/demo.js";
 import { deployCommand } from "./commands/deploy.js";
 import { keyAddressCommand } from "./commands/key/address.js";
 import { keyNewCommand } from "./commands/key/new.js";
 import { partyRunCommand } from "./commands/party/run.js";
+import { relayerCommand } from "./commands/relayer.js";
 import { sessionCancelCommand } from "./commands/session/cancel.js";
 import { sessionCreateCommand } from "./commands/session/create.js";
 import { sessionExpireCommand } from "./commands/session/expire.js";
@@ -40,7 +42,9 @@ const commands: readonly Command[] = [
   sessionExpireCommand,
   sessionCancelCommand,
   partyRunCommand,
+  relayerCommand,
   signCommand,
+  auditCommand,
   demoCommand,
 ];
 

@@ -5,19 +5,11 @@
 // failure that makes `deliver` try the next transport, usually the party's own direct one.
 
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  type Address,
-  encodePacked,
-  type Hex,
-  hashTypedData,
-  keccak256,
-  type LocalAccount,
-  parseEventLogs,
-} from "viem";
+import { type Address, type Hex, type LocalAccount, parseEventLogs } from "viem";
 import type { RoundtablePublicClient } from "../sdk/actions/internal.js";
-import { actionTypedData, roundtableDomain } from "../sdk/eip712.js";
 import { RoundtableError } from "../sdk/errors.js";
 import { roundtableAbi } from "../sdk/generated/roundtableAbi.js";
+import { actionDigest, relayerActionId } from "../sdk/relayerActionId.js";
 import { signAction } from "../sdk/signAction.js";
 import type { UnsignedAction } from "../sdk/types.js";
 import type { Transport } from "./transport.js";
@@ -96,7 +88,6 @@ export function createRelayedTransport({
   const base = parseRelayerUrl(url);
   const name = `relayer ${base.origin}${base.pathname === "/" ? "" : base.pathname}`;
   const endpoint = (path: string) => new URL(path, base).toString();
-  const domain = roundtableDomain(chainId, address);
   // Ids of actions this relayer has called delivered. The runner only sends an action again while the
   // chain still shows its slot open, so a second request for one of these means the relayer's
   // word was false: it is not asked again.
@@ -122,14 +113,10 @@ export function createRelayedTransport({
   return {
     name,
     async submit(action: UnsignedAction) {
-      // The relayer's id is keccak256(digest ‖ party): two parties may sign the very same typed
-      // data (the same agreement payload), which names no party, so the digest alone is not unique.
-      const id = keccak256(
-        encodePacked(
-          ["bytes32", "uint8"],
-          [hashTypedData(actionTypedData(domain, action)), action.party],
-        ),
-      );
+      const id = relayerActionId({
+        digest: actionDigest({ chainId, contract: address, action }),
+        party: action.party,
+      });
       if (claimed.has(id)) {
         throw new RelayerDeliveryError({
           code: "untrusted",

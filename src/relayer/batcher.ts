@@ -1,0 +1,433 @@
+import type { Logger } from "pino";
+import {
+  type Address,
+  type Block,
+  encodeFunctionData,
+  type Hash,
+  type Hex,
+  keccak256,
+  type LocalAccount,
+  parseEventLogs,
+  type TransactionReceipt,
+} from "viem";
+import type { RoundtablePublicClient } from "../sdk/actions/internal.js";
+import { decodeRoundtableError } from "../sdk/errors.js";
+import { roundtableAbi } from "../sdk/generated/roundtableAbi.js";
+import type { RelayerMetrics } from "./metrics.js";
+import type { RelayerOptions } from "./options.js";
+import { contractErrorJson } from "./simulate.js";
+import type { ItemOutcome, RelayerStore, StoredAction, StoredBatch } from "./store.js";
+
+/** Gas added to a batch's estimate: a later item may cost more than at estimation (it may open a phase). */
+const fixedHeadroom = 150_000n;
+/** A replacement must raise both fees by at least 10 % to be accepted by nodes; 12.5 % leaves a margin. */
+const bump = (value: bigint) => (value * 1125n) / 1000n + 1n;
+const larger = (a: bigint, b: bigint) => (a > b ? a : b);
+
+export type Batcher = {
+  /** Looks at the queue now instead of at the next tick. */
+  wake(): void;
+  /** The newest block number seen, for confirmations in the API. */
+  head(): bigint | undefined;
+  /** Stops after the current step; never leaves a half-written state (each step is one SQLite transaction). */
+  stop(): Promise<void>;
+};
+
+export type CreateBatcherParameters = {
+  store: RelayerStore;
+  publicClient: RoundtablePublicClient;
+  /** The relayer's key: the one writer of its nonces. */
+  account: LocalAccount;
+  chainId: number;
+  contract: Address;
+  options: Pick<
+    RelayerOptions,
+    | "confirmations"
+    | "maxBatch"
+    | "maxBatchAgeMs"
+    | "batchGasBudget"
+    | "replaceAfterMs"
+    | "pollIntervalMs"
+  >;
+  metrics: RelayerMetrics;
+  logger: Logger;
+};
+
+function isNotFound(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    (error.name === "TransactionReceiptNotFoundError" || error.name === "TransactionNotFoundError")
+  );
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
+}
+
+/**
+ * The single writer: closes batches (at `maxBatch` items, `maxBatchAgeMs`
+ * after the oldest queued item, or at the gas budget), signs and records each
+ * transaction before broadcasting it, replaces a transaction not mined within
+ * `replaceAfterMs`, reads each item's outcome from the receipt's events, and
+ * watches mined batches until they are `confirmations` deep, sending again
+ * the items of a batch whose block a reorg removed. One batch is in flight at
+ * a time; on start it carries on from the database.
+ *
+ * @example
+ * const batcher = createBatcher({ store, publicClient, account, chainId, contract, options, metrics, logger });
+ * batcher.wake();
+ * await batcher.stop();
+ */
+export function createBatcher({
+  store,
+  publicClient,
+  account,
+  chainId,
+  contract,
+  options,
+  metrics,
+  logger,
+}: CreateBatcherParameters): Batcher {
+  const log = logger.child({ component: "batcher" });
+  let stopped = false;
+  let wakeUp: (() => void) | undefined;
+  let head: bigint | undefined;
+  let nextNonce: number | undefined;
+  // After a batch reverted whole (out of gas), the next ones are smaller and get more gas.
+  let sizeLimit = options.maxBatch;
+  let gasFactor = 1n;
+  // When a batch's nonce was first seen used with none of its hashes mined, by batch id.
+  const nonceTakenSince = new Map<number, number>();
+  const lostAfterMs = Math.max(10_000, 10 * options.pollIntervalMs);
+
+  async function pendingNonce(): Promise<number> {
+    const chain = await publicClient.getTransactionCount({
+      address: account.address,
+      blockTag: "pending",
+    });
+    // The node's count, unless a node behind a load balancer lags what this writer already used.
+    return Math.max(chain, nextNonce ?? 0);
+  }
+
+  /** Sends a recorded transaction; false when the node refused it. */
+  async function broadcast(raw: Hex): Promise<boolean> {
+    try {
+      await publicClient.sendRawTransaction({ serializedTransaction: raw });
+      return true;
+    } catch (error) {
+      // "already known", "nonce too low" (it was mined) or an underpriced replacement: the next
+      // tick reads receipts and decides; nothing is lost, since the transaction is recorded.
+      const details = (error as { details?: unknown }).details;
+      log.warn(
+        { reason: firstLine(error), details: typeof details === "string" ? details : undefined },
+        "broadcast refused",
+      );
+      return false;
+    }
+  }
+
+  async function sign(
+    batch: { nonce: number; data: Hex; gas: bigint },
+    fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint },
+  ) {
+    const raw = await account.signTransaction({
+      chainId,
+      type: "eip1559",
+      to: contract,
+      data: batch.data,
+      gas: batch.gas,
+      nonce: batch.nonce,
+      maxFeePerGas: fees.maxFeePerGas,
+      maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+    });
+    return { raw, hash: keccak256(raw), ...fees, sentAt: Date.now() };
+  }
+
+  function outcomesOf(batch: StoredBatch, receipt: TransactionReceipt): ItemOutcome[] {
+    const outcomes: ItemOutcome[] = batch.itemIds.map((id) => ({ id, status: "included" }));
+    const logs = receipt.logs.filter((l) => l.address.toLowerCase() === contract.toLowerCase());
+    for (const event of parseEventLogs({
+      abi: roundtableAbi,
+      logs,
+      eventName: ["ActionSkipped", "ActionRejected"],
+    })) {
+      const item = Number(event.args.item);
+      const id = batch.itemIds[item];
+      if (id === undefined) continue;
+      if (event.eventName === "ActionSkipped") {
+        outcomes[item] = { id, status: "skipped" };
+      } else {
+        const error = decodeRoundtableError(event.args.reason);
+        const contractError = contractErrorJson(error);
+        outcomes[item] = {
+          id,
+          status: "rejected",
+          reason: {
+            code: "contract_rejected",
+            message: error.shortMessage,
+            ...(contractError ? { contractError } : {}),
+          },
+        };
+      }
+    }
+    return outcomes;
+  }
+
+  function recordReceipt(batch: StoredBatch, receipt: TransactionReceipt): void {
+    const mined = {
+      transactionHash: receipt.transactionHash,
+      blockNumber: receipt.blockNumber,
+      blockHash: receipt.blockHash,
+    };
+    nextNonce = Math.max(nextNonce ?? 0, batch.nonce + 1);
+    if (receipt.status === "reverted") {
+      // Only running out of gas reverts a batch whole: send the items again, fewer at a time.
+      store.markReturned(batch.id, "reverted", mined);
+      metrics.items.inc({ outcome: "requeued" }, batch.itemIds.length);
+      sizeLimit = Math.max(1, Math.floor(batch.itemIds.length / 2));
+      gasFactor = gasFactor < 8n ? gasFactor * 2n : gasFactor;
+      log.warn(
+        { batch: batch.id, hash: receipt.transactionHash, items: batch.itemIds.length },
+        "batch reverted whole; its items are queued again in smaller batches",
+      );
+      return;
+    }
+    const outcomes = outcomesOf(batch, receipt);
+    store.markMined(batch.id, mined, outcomes);
+    for (const o of outcomes) metrics.items.inc({ outcome: o.status });
+    sizeLimit = Math.min(options.maxBatch, sizeLimit * 2);
+    gasFactor = 1n;
+    log.info(
+      {
+        batch: batch.id,
+        hash: receipt.transactionHash,
+        block: Number(receipt.blockNumber),
+        items: outcomes.length,
+        gasUsed: Number(receipt.gasUsed),
+      },
+      "batch mined",
+    );
+  }
+
+  async function receiptOf(hash: Hash): Promise<TransactionReceipt | undefined> {
+    try {
+      return await publicClient.getTransactionReceipt({ hash });
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** The in-flight batch: mined? dropped? stuck? */
+  async function advance(batch: StoredBatch): Promise<void> {
+    // The nonce first, then the receipts: a nonce used with none of our hashes mined means another
+    // transaction took it (the key used elsewhere), and the items must go out again.
+    const latestNonce = await publicClient.getTransactionCount({
+      address: account.address,
+      blockTag: "latest",
+    });
+    for (const b of [...batch.broadcasts].reverse()) {
+      const receipt = await receiptOf(b.hash);
+      if (receipt !== undefined) {
+        recordReceipt(batch, receipt);
+        return;
+      }
+    }
+    if (latestNonce > batch.nonce) {
+      // A node may count the nonce a moment before it serves the receipt: wait before deciding.
+      const since = nonceTakenSince.get(batch.id) ?? Date.now();
+      nonceTakenSince.set(batch.id, since);
+      if (Date.now() - since < lostAfterMs) return;
+      nonceTakenSince.delete(batch.id);
+      log.error(
+        { batch: batch.id, nonce: batch.nonce },
+        "the batch's nonce was used by a transaction this relayer did not record; its items are queued again",
+      );
+      store.markReturned(batch.id, "lost");
+      metrics.items.inc({ outcome: "requeued" }, batch.itemIds.length);
+      nextNonce = latestNonce;
+      return;
+    }
+    const latest = batch.broadcasts.at(-1);
+    if (latest === undefined) return;
+    let known = true;
+    try {
+      await publicClient.getTransaction({ hash: latest.hash });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      known = false;
+    }
+    const stale = Date.now() - latest.sentAt >= options.replaceAfterMs;
+    if (known && !stale) return;
+    if (!known && !stale) {
+      // Dropped by the node (or never sent before a crash): send the same signed transaction again.
+      metrics.replacements.inc({ kind: "rebroadcast" });
+      log.warn(
+        { batch: batch.id, hash: latest.hash },
+        "transaction unknown to the node: sent again",
+      );
+      if (await broadcast(latest.raw)) return;
+      // Refused, say because its fee is now below the base fee: replace it at today's fees.
+    }
+    const fees = await publicClient.estimateFeesPerGas();
+    const maxPriorityFeePerGas = larger(
+      fees.maxPriorityFeePerGas,
+      bump(latest.maxPriorityFeePerGas),
+    );
+    const maxFeePerGas = larger(
+      larger(fees.maxFeePerGas, bump(latest.maxFeePerGas)),
+      maxPriorityFeePerGas,
+    );
+    const next = await sign(batch, { maxFeePerGas, maxPriorityFeePerGas });
+    store.addBroadcast(batch.id, next);
+    metrics.replacements.inc({ kind: "fee" });
+    log.warn(
+      { batch: batch.id, nonce: batch.nonce, hash: next.hash, maxFeePerGas: String(maxFeePerGas) },
+      "transaction not mined in time, or refused: replaced with higher fees",
+    );
+    await broadcast(next.raw);
+  }
+
+  /** Mined batches: final once deep enough; back to the queue if their block left the chain. */
+  async function confirm(currentHead: bigint): Promise<void> {
+    const blocks = new Map<bigint, Block | null>();
+    for (const batch of store.minedOpenBatches()) {
+      const { blockNumber, blockHash, transactionHash } = batch;
+      if (blockNumber === undefined || blockHash === undefined || transactionHash === undefined) {
+        continue;
+      }
+      let block = blocks.get(blockNumber);
+      if (block === undefined) {
+        block = await publicClient.getBlock({ blockNumber }).catch((error: unknown) => {
+          if (error instanceof Error && error.name === "BlockNotFoundError") return null;
+          throw error;
+        });
+        blocks.set(blockNumber, block);
+      }
+      if (block !== null && block.hash === blockHash) {
+        if (currentHead - blockNumber + 1n >= BigInt(options.confirmations))
+          store.finalize(batch.id);
+        continue;
+      }
+      metrics.reorgs.inc();
+      const receipt = await receiptOf(transactionHash);
+      if (receipt !== undefined && receipt.blockHash !== blockHash) {
+        log.warn(
+          { batch: batch.id, hash: transactionHash },
+          "reorg: batch mined again in another block",
+        );
+        recordReceipt(batch, receipt);
+        continue;
+      }
+      log.warn(
+        { batch: batch.id, hash: transactionHash, block: Number(blockNumber) },
+        "reorg: the batch's block left the chain; its items are queued again",
+      );
+      store.markReturned(batch.id, "lost");
+      metrics.items.inc({ outcome: "requeued" }, batch.itemIds.length);
+      nextNonce = undefined;
+    }
+  }
+
+  /** Closes a batch when it is full, old enough or heavy enough, and sends it. */
+  async function send(): Promise<void> {
+    const queued = store.queuedActions(sizeLimit);
+    const first = queued[0];
+    if (first === undefined) return;
+    const items: StoredAction[] = [];
+    let gas = 0;
+    for (const action of queued) {
+      if (items.length > 0 && gas + action.gas > options.batchGasBudget) break;
+      items.push(action);
+      gas += action.gas;
+    }
+    const full = items.length < queued.length || items.length >= sizeLimit;
+    const heavy = gas >= options.batchGasBudget;
+    const old = Date.now() - first.receivedAt >= options.maxBatchAgeMs;
+    if (!full && !heavy && !old) return;
+    const data = encodeFunctionData({
+      abi: roundtableAbi,
+      functionName: "batch",
+      args: [items.map((i) => i.action)],
+    });
+    let estimate: bigint;
+    try {
+      estimate = await publicClient.estimateGas({ account: account.address, to: contract, data });
+    } catch (error) {
+      if (items.length > 1) {
+        sizeLimit = Math.max(1, Math.floor(items.length / 2));
+        log.warn(
+          { items: items.length, reason: firstLine(error) },
+          "batch estimate failed; splitting",
+        );
+        return;
+      }
+      // One item that cannot be estimated: send it with room for a contract wallet's check.
+      estimate = BigInt(first.gas) + 600_000n;
+    }
+    const gasLimit = (estimate + estimate / 10n + fixedHeadroom) * gasFactor;
+    const fees = await publicClient.estimateFeesPerGas();
+    const nonce = await pendingNonce();
+    const signed = await sign(
+      { nonce, data, gas: gasLimit },
+      { maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas },
+    );
+    // Recorded before it is broadcast: after a crash, the transaction is found or sent again.
+    const batchId = store.createBatch({
+      nonce,
+      data,
+      gas: gasLimit,
+      itemIds: items.map((i) => i.id),
+      broadcast: signed,
+    });
+    nextNonce = nonce + 1;
+    metrics.batches.inc();
+    log.info({ batch: batchId, nonce, items: items.length, hash: signed.hash }, "batch sent");
+    await broadcast(signed.raw);
+  }
+
+  async function tick(): Promise<void> {
+    head = await publicClient.getBlockNumber({ cacheTime: 0 });
+    await confirm(head);
+    const pending = store.pendingBatch();
+    if (pending !== undefined) {
+      await advance(pending);
+      // Mined now: the next batch can go at once.
+      if (store.pendingBatch() !== undefined) return;
+    }
+    await send();
+  }
+
+  const done = (async () => {
+    while (!stopped) {
+      let busy = false;
+      try {
+        const before = store.pendingBatch()?.id;
+        await tick();
+        busy = store.pendingBatch()?.id !== before;
+      } catch (error) {
+        log.warn({ reason: firstLine(error) }, "batcher step failed; retrying");
+      }
+      if (stopped) break;
+      if (busy) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, options.pollIntervalMs);
+        wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wakeUp = undefined;
+    }
+  })();
+
+  return {
+    wake: () => wakeUp?.(),
+    head: () => head,
+    async stop() {
+      stopped = true;
+      wakeUp?.();
+      await done;
+    },
+  };
+}

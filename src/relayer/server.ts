@@ -1,0 +1,507 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { getConnInfo } from "@hono/node-server/conninfo";
+import { type Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { type Logger, pino } from "pino";
+import {
+  type Address,
+  createPublicClient,
+  getAddress,
+  type Hash,
+  http,
+  type LocalAccount,
+  webSocket,
+} from "viem";
+import type { RoundtablePublicClient } from "../sdk/actions/internal.js";
+import { roundtableAbi } from "../sdk/generated/roundtableAbi.js";
+import { actionDigest, relayerActionId } from "../sdk/relayerActionId.js";
+import type { SignedAction } from "../sdk/types.js";
+import { type Batcher, createBatcher } from "./batcher.js";
+import { createRelayerMetrics, type RelayerMetrics } from "./metrics.js";
+import { parseRelayerOptions, type RelayerOptions, type RelayerOptionsInput } from "./options.js";
+import { createRateLimiter, type RateLimiter } from "./rateLimit.js";
+import { type SimulationResult, simulateAction } from "./simulate.js";
+import {
+  createGroupInsert,
+  openRelayerStore,
+  type RelayerStore,
+  type StoredAction,
+} from "./store.js";
+import {
+  createSlotOwners,
+  parseActionBody,
+  recoverSigner,
+  type SlotOwner,
+  type SlotOwners,
+} from "./validateAction.js";
+
+/** What the HTTP app needs; `createRelayer` wires the real ones, tests may pass others. */
+export type RelayerAppDependencies = {
+  store: RelayerStore;
+  chainId: number;
+  contract: Address;
+  relayer: Address;
+  /** Who owns a slot (cached reads of `partiesOf` and `eth_getCode`). */
+  slotOwners: SlotOwners;
+  simulate(action: SignedAction, contractWallet: boolean): Promise<SimulationResult>;
+  clientLimiter: RateLimiter;
+  partyLimiter: RateLimiter;
+  metrics: RelayerMetrics;
+  logger: Logger;
+  options: Pick<RelayerOptions, "queueLimit" | "bodyLimit" | "confirmations">;
+  /** The newest block the batcher saw. */
+  head(): bigint | undefined;
+  /** Asks the chain for its newest block (for /healthz); throws when it does not answer. */
+  readHead(): Promise<bigint>;
+  /** Called once an action is stored, so the batcher looks at once. */
+  onQueued(): void;
+  /** The client's address for the per-client limit. @default the TCP peer address */
+  clientAddress?: ((c: Context) => string) | undefined;
+};
+
+type ErrorBody = {
+  code: string;
+  message: string;
+  contractError?: { name: string; args: Record<string, string> } | undefined;
+};
+
+function routeOf(method: string, path: string): string {
+  if (path === "/v1/actions") return `${method} /v1/actions`;
+  if (path.startsWith("/v1/actions/")) return `${method} /v1/actions/:id`;
+  if (path === "/healthz" || path === "/metrics") return `${method} ${path}`;
+  return "other";
+}
+
+function peerAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+function retryAfterSeconds(ms: number): string {
+  return String(Math.max(1, Math.ceil(ms / 1000)));
+}
+
+/**
+ * The relayer's HTTP API (see docs/relayer.md): `POST /v1/actions`,
+ * `GET /v1/actions/:id`, `GET /healthz`, `GET /metrics`. Anything a client
+ * sends is answered with 2xx or 4xx (503 when the chain or the queue is the
+ * problem), never 500.
+ *
+ * @example
+ * const app = createRelayerApp(dependencies);
+ * const response = await app.request("/healthz");
+ */
+export function createRelayerApp(deps: RelayerAppDependencies): Hono {
+  const { store, metrics, logger, options } = deps;
+  const clientAddress = deps.clientAddress ?? peerAddress;
+  const insert = createGroupInsert(store);
+  const app = new Hono();
+
+  const fail = (
+    c: Context,
+    status: ContentfulStatusCode,
+    error: ErrorBody,
+    retryAfter?: string,
+  ): Response => {
+    if (retryAfter !== undefined) c.header("Retry-After", retryAfter);
+    const { contractError, ...rest } = error;
+    return c.json({ error: contractError ? { ...rest, contractError } : rest }, status);
+  };
+
+  app.use(async (c, next) => {
+    await next();
+    metrics.requests.inc({
+      route: routeOf(c.req.method, c.req.path),
+      status: String(c.res.status),
+    });
+  });
+
+  app.post(
+    "/v1/actions",
+    async (c, next) => {
+      const limit = deps.clientLimiter.take(clientAddress(c));
+      if (!limit.ok) {
+        return fail(
+          c,
+          429,
+          {
+            code: "rate_limited",
+            message: `Too many requests from ${clientAddress(c)}: slow down and retry after the Retry-After seconds.`,
+          },
+          retryAfterSeconds(limit.retryAfterMs),
+        );
+      }
+      const type = c.req.header("content-type") ?? "";
+      if (!/^application\/json\s*(?:;|$)/i.test(type)) {
+        return fail(c, 415, {
+          code: "unsupported_media_type",
+          message: `Content-Type ${JSON.stringify(type.slice(0, 60))} is not accepted: send the signed action as JSON with Content-Type: application/json.`,
+        });
+      }
+      return next();
+    },
+    bodyLimit({
+      maxSize: options.bodyLimit,
+      onError: (c) => {
+        // The rest of the body is not read: the connection cannot carry another request.
+        c.header("Connection", "close");
+        return fail(c, 413, {
+          code: "body_too_large",
+          message: `The body is larger than ${options.bodyLimit} bytes. A signed action is far smaller: send one action per request.`,
+        });
+      },
+    }),
+    async (c) => {
+      const started = performance.now();
+      const response = await accept(c);
+      const outcome = response.status === 202 ? "accepted" : String(response.status);
+      metrics.acceptLatency.observe({ outcome }, (performance.now() - started) / 1000);
+      return response;
+    },
+  );
+
+  async function accept(c: Context): Promise<Response> {
+    let body: unknown;
+    try {
+      body = JSON.parse(await c.req.text());
+    } catch (error) {
+      if (error instanceof Error && error.name === "BodyLimitError") throw error;
+      return fail(c, 400, {
+        code: "invalid_body",
+        message:
+          "The body is not valid JSON. Send one signed action as a JSON object (action, sessionId, party, round, accused, word, data, signature).",
+      });
+    }
+    const parsed = parseActionBody(body);
+    if (!parsed.ok) return fail(c, 400, { code: "invalid_body", message: parsed.message });
+    const { action } = parsed;
+    const digest = actionDigest({ chainId: deps.chainId, contract: deps.contract, action });
+    const id = relayerActionId({ digest, party: action.party });
+    const existing = store.getAction(id);
+    if (existing !== undefined) return c.json({ id, status: existing.status }, 202);
+
+    const slot = `${action.sessionId}/${action.party}`;
+    const partyLimit = deps.partyLimiter.take(slot);
+    if (!partyLimit.ok) {
+      return fail(
+        c,
+        429,
+        {
+          code: "rate_limited",
+          message: `Too many actions for session ${action.sessionId}, party ${action.party}: retry after the Retry-After seconds.`,
+        },
+        retryAfterSeconds(partyLimit.retryAfterMs),
+      );
+    }
+    const open = store.openCount();
+    if (open >= options.queueLimit) {
+      return fail(
+        c,
+        503,
+        {
+          code: "queue_full",
+          message: `The relayer holds ${open} actions not yet mined, its limit: retry after the Retry-After seconds, or submit the action directly.`,
+        },
+        "5",
+      );
+    }
+
+    let owner: SlotOwner | undefined;
+    try {
+      owner = await deps.slotOwners(action.sessionId, action.party);
+    } catch (error) {
+      logger.warn({ reason: (error as Error).message?.split("\n")[0] }, "cannot read the parties");
+      return chainUnavailable(c);
+    }
+
+    // The simulation runs the contract's own checks, the signature's first among them (ECDSA
+    // for an account, ERC-1271 for a wallet), so a signature is checked exactly as it will be.
+    const simulation = await deps.simulate(action, owner?.contractWallet ?? false);
+    if (!simulation.ok) {
+      if (simulation.kind === "chain") return chainUnavailable(c);
+      const { error, contractError } = simulation;
+      if (contractError?.name === "RoundtableAlreadyActed") {
+        return fail(c, 409, {
+          code: "already_recorded",
+          message: `${error.shortMessage} The slot is filled: there is nothing to resend.`,
+          contractError,
+        });
+      }
+      if (contractError?.name === "RoundtableInvalidSignature" && owner !== undefined) {
+        const recovered = owner.contractWallet
+          ? undefined
+          : await recoverSigner({ digest, signature: action.signature });
+        return fail(c, 422, {
+          code: "wrong_signer",
+          message: owner.contractWallet
+            ? `Party ${action.party} of session ${action.sessionId} is the contract wallet ${owner.address}, and it does not accept this signature (ERC-1271). Sign with a key the wallet accepts.`
+            : recovered === undefined
+              ? `The signature does not recover to any address; party ${action.party} of session ${action.sessionId} is ${owner.address}. Sign the action with that account's key (EIP-712, see signAction).`
+              : `The signature recovers to ${recovered}, but party ${action.party} of session ${action.sessionId} is ${owner.address}. Sign with that party's key, or fix the party index.`,
+          contractError,
+        });
+      }
+      return fail(c, 422, {
+        code: "simulation_failed",
+        message: `The contract would refuse this action: ${error.shortMessage}`,
+        contractError,
+      });
+    }
+
+    const stored = await insert({ id, action, gas: simulation.gas, receivedAt: Date.now() });
+    deps.onQueued();
+    return c.json({ id, status: stored.status }, 202);
+  }
+
+  function chainUnavailable(c: Context): Response {
+    return fail(
+      c,
+      503,
+      {
+        code: "chain_unavailable",
+        message:
+          "The relayer cannot reach its chain to check the action now: retry after the Retry-After seconds, or submit the action directly.",
+      },
+      "5",
+    );
+  }
+
+  app.get("/v1/actions/:id", (c) => {
+    const id = c.req.param("id");
+    if (!/^0x[0-9a-fA-F]{64}$/.test(id)) {
+      return fail(c, 400, {
+        code: "invalid_id",
+        message: `Invalid id ${JSON.stringify(id.slice(0, 80))}: expected 0x followed by 64 hex digits, as POST /v1/actions returned.`,
+      });
+    }
+    const stored = store.getAction(id.toLowerCase() as Hash);
+    if (stored === undefined) {
+      return fail(c, 404, {
+        code: "not_found",
+        message: `No action ${id} is stored here. Send it with POST /v1/actions (an action refused with a 4xx is not stored).`,
+      });
+    }
+    return c.json(describeAction(stored), 200);
+  });
+
+  function describeAction(stored: StoredAction) {
+    const { action } = stored;
+    const batch = stored.batchId === undefined ? undefined : store.batch(stored.batchId);
+    const base = {
+      id: stored.id,
+      status: stored.status,
+      sessionId: action.sessionId.toString(),
+      party: action.party,
+      round: action.round,
+      action: action.action,
+    };
+    if (stored.status === "sent") {
+      const hash = batch?.broadcasts.at(-1)?.hash;
+      return { ...base, ...(hash ? { transactionHash: hash } : {}), final: false };
+    }
+    if (stored.status === "queued" || batch?.blockNumber === undefined) {
+      return { ...base, final: false };
+    }
+    const head = deps.head();
+    const confirmations =
+      head === undefined || head < batch.blockNumber ? 0 : Number(head - batch.blockNumber + 1n);
+    return {
+      ...base,
+      transactionHash: batch.transactionHash,
+      blockNumber: Number(batch.blockNumber),
+      blockHash: batch.blockHash,
+      confirmations,
+      final: stored.final,
+      ...(stored.reason ? { reason: stored.reason } : {}),
+    };
+  }
+
+  app.get("/healthz", async (c) => {
+    const about = {
+      chainId: deps.chainId,
+      contract: deps.contract,
+      relayer: deps.relayer,
+      queued: store.openCount(),
+    };
+    try {
+      const head = await deps.readHead();
+      return c.json({ ok: true, ...about, head: Number(head) }, 200);
+    } catch (error) {
+      return c.json(
+        { ok: false, ...about, error: (error as Error).message?.split("\n")[0] ?? "no answer" },
+        503,
+      );
+    }
+  });
+
+  app.get("/metrics", async (c) => {
+    c.header("Content-Type", metrics.registry.contentType);
+    return c.body(await metrics.registry.metrics(), 200);
+  });
+
+  app.notFound((c) =>
+    fail(c, 404, {
+      code: "not_found",
+      message: `No route ${c.req.method} ${c.req.path.slice(0, 80)}: the API is POST /v1/actions, GET /v1/actions/:id, GET /healthz and GET /metrics.`,
+    }),
+  );
+
+  app.onError((error, c) => {
+    logger.error({ err: error }, "unexpected error in a request");
+    return fail(c, 500, {
+      code: "internal_error",
+      message: "The relayer failed unexpectedly; retry later or submit the action directly.",
+    });
+  });
+
+  return app;
+}
+
+export type CreateRelayerParameters = RelayerOptionsInput & {
+  /** The relayer's own key: it signs the batch transactions and pays their gas. */
+  account: LocalAccount;
+  /** pino logger; by default JSON lines on stderr at level info. */
+  logger?: Logger | undefined;
+};
+
+/** A running relayer. */
+export type Relayer = {
+  /** Where it listens, such as http://127.0.0.1:8546. */
+  url: string;
+  /** The relayer's account (its transactions' sender). */
+  address: Address;
+  chainId: number;
+  options: RelayerOptions;
+  /** Stops accepting, finishes the batcher's current step, closes the database. */
+  close(): Promise<void>;
+};
+
+/**
+ * Starts a relayer: opens its database, connects to the chain, starts the
+ * batcher (which carries on with whatever the database holds) and listens.
+ *
+ * @example
+ * const relayer = await createRelayer({ rpcUrl, contract, account, db: "relayer.sqlite", port: 0 });
+ * console.log(relayer.url);
+ * await relayer.close();
+ */
+export async function createRelayer({
+  account,
+  logger: givenLogger,
+  ...input
+}: CreateRelayerParameters): Promise<Relayer> {
+  const options = parseRelayerOptions(input);
+  const logger = givenLogger ?? pino({ level: "info" }, pino.destination(2));
+  const transport = options.rpcUrl.startsWith("ws")
+    ? webSocket(options.rpcUrl, { retryCount: 1, timeout: 10_000 })
+    : http(options.rpcUrl, { retryCount: 1, timeout: 10_000 });
+  const publicClient: RoundtablePublicClient = createPublicClient({
+    transport,
+    pollingInterval: options.pollIntervalMs,
+  });
+  const chainId = await publicClient.getChainId();
+  const contract = getAddress(options.contract);
+  const store = openRelayerStore({
+    path: options.db,
+    chainId,
+    contract,
+    relayer: account.address,
+  });
+  const controller = new AbortController();
+  let batcher: Batcher | undefined;
+  let server: Server | undefined;
+  try {
+    const metrics = createRelayerMetrics({ queueDepth: () => store.openCount() });
+    batcher = createBatcher({
+      store,
+      publicClient,
+      account,
+      chainId,
+      contract,
+      options,
+      metrics,
+      logger,
+    });
+    const running = batcher;
+    const app = createRelayerApp({
+      store,
+      chainId,
+      contract,
+      relayer: account.address,
+      slotOwners: createSlotOwners({
+        readParties: (sessionId) =>
+          publicClient.readContract({
+            address: contract,
+            abi: roundtableAbi,
+            functionName: "partiesOf",
+            args: [sessionId],
+          }),
+        hasCode: async (address) => {
+          const code = await publicClient.getCode({ address });
+          return code !== undefined && code !== "0x";
+        },
+      }),
+      simulate: (action, contractWallet) =>
+        simulateAction({
+          publicClient,
+          contract,
+          relayer: account.address,
+          action,
+          contractWallet,
+        }),
+      clientLimiter: createRateLimiter({ rate: options.clientRate, burst: options.clientBurst }),
+      partyLimiter: createRateLimiter({ rate: options.partyRate, burst: options.partyBurst }),
+      metrics,
+      logger,
+      options,
+      head: () => running.head(),
+      readHead: () => publicClient.getBlockNumber({ cacheTime: 0 }),
+      onQueued: () => running.wake(),
+    });
+    const listening = await new Promise<{ server: Server; info: AddressInfo }>(
+      (resolve, reject) => {
+        const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, (info) =>
+          resolve({ server: s as Server, info }),
+        ) as Server;
+        s.once("error", reject);
+      },
+    );
+    server = listening.server;
+    // Longer than clients' pooled keep-alive, so that the server never closes a socket a client
+    // is about to reuse (the client would see ECONNRESET).
+    server.keepAliveTimeout = 65_000;
+    const { address, port } = listening.info;
+    const host = address.includes(":") ? `[${address}]` : address;
+    const url = `http://${host}:${port}`;
+    logger.info({ url, chainId, contract, relayer: account.address }, "relayer listening");
+    const open = server;
+    const batcherToStop = running;
+    return {
+      url,
+      address: account.address,
+      chainId,
+      options,
+      async close() {
+        if (controller.signal.aborted) return;
+        controller.abort();
+        await new Promise<void>((resolve) => {
+          open.close(() => resolve());
+          open.closeAllConnections();
+        });
+        await batcherToStop.stop();
+        store.close();
+      },
+    };
+  } catch (error) {
+    await batcher?.stop();
+    server?.close();
+    store.close();
+    throw error;
+  }
+}
