@@ -53,7 +53,7 @@ export type LocalChain = {
 };
 
 /** A port nobody listens on right now, chosen by the OS. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

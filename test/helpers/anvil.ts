@@ -4,7 +4,6 @@
 // orphan process.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
@@ -21,6 +20,7 @@ import {
 } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { readRoundtableBytecode } from "../../src/cli/deployRoundtable.js";
+import { freePort } from "../../src/cli/localChain.js";
 
 const host = "127.0.0.1";
 /** Hardhat's and anvil's shared development mnemonic: public, funded only on local chains. */
@@ -51,18 +51,6 @@ function anvilBinary(): string {
   const require = createRequire(import.meta.url);
   const packageJson = require.resolve("@foundry-rs/anvil-linux-amd64/package.json");
   return join(dirname(packageJson), "bin", "anvil");
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, host, resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no free port found");
-  return address.port;
 }
 
 async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {

@@ -14,7 +14,7 @@ import { createSession } from "../../src/sdk/actions/createSession.js";
 import type { RoundtablePublicClient } from "../../src/sdk/actions/internal.js";
 import { roundtableAbi } from "../../src/sdk/generated/roundtableAbi.js";
 import { signAction } from "../../src/sdk/signAction.js";
-import { ActionType, type SignedAction } from "../../src/sdk/types.js";
+import { ActionType, type SessionConfig, type SignedAction } from "../../src/sdk/types.js";
 import { encryptionKeyOf, eoaParties, type Party, testAccount } from "../helpers/accounts.js";
 import {
   type Anvil,
@@ -65,18 +65,18 @@ export async function createAcceptSessions({
   chain,
   parties,
   count,
+  configOf = (addresses) => keyGenerationConfig(addresses, Math.ceil(addresses.length / 2)),
 }: {
   chain: RelayerChain;
   parties: readonly Party[];
   count: number;
+  /** The configuration for these parties; by default a test key generation (not a real FROST id). */
+  configOf?: (addresses: Address[]) => SessionConfig;
 }): Promise<AcceptSession[]> {
   const walletClient = chain.anvil.walletClient(initiatorIndex);
   const sessions: AcceptSession[] = [];
   for (let i = 0; i < count; i++) {
-    const config = keyGenerationConfig(
-      parties.map((p) => p.address),
-      Math.max(1, Math.ceil(parties.length / 2)),
-    );
+    const config = configOf(parties.map((p) => p.address));
     const { sessionId, configHash } = await createSession({
       publicClient: chain.publicClient,
       walletClient,

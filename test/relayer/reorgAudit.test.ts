@@ -5,16 +5,14 @@
 import { expect } from "chai";
 import type { SessionAudit } from "../../src/auditor/types.js";
 import type { Relayer } from "../../src/relayer/server.js";
-import { createSession } from "../../src/sdk/actions/createSession.js";
 import { keygenConfig } from "../../src/sdk/protocolIds.js";
-import { signAction } from "../../src/sdk/signAction.js";
-import { ActionType, type SignedAction } from "../../src/sdk/types.js";
 import { auditAll, failedChecks } from "../auditor/helpers.js";
 import {
+  type AcceptSession,
   acceptedEvents,
+  createAcceptSessions,
   eoaParties,
   getAction,
-  initiatorIndex,
   postAction,
   type RelayerChain,
   startRelayerChain,
@@ -42,38 +40,18 @@ describe("Relayer › a reorganisation under relayed actions (R3)", () => {
   let chain: RelayerChain;
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let relayer: Relayer;
-  let session: { sessionId: bigint; accepts: SignedAction[] };
+  let session: AcceptSession;
 
   before(async () => {
     chain = await startRelayerChain();
     dir = await tempDir();
     // A real FROST key generation configuration, so that the auditor checks it in full.
-    const parties = eoaParties("r3 audit", 3);
-    const { sessionId, configHash } = await createSession({
-      publicClient: chain.publicClient,
-      walletClient: chain.anvil.walletClient(initiatorIndex),
-      address: chain.contract,
-      config: keygenConfig({ parties: parties.map((p) => p.address), threshold: 2 }),
-    });
-    const accepts = await Promise.all(
-      parties.map((party, index) =>
-        signAction({
-          account: party.signer,
-          chainId: chain.chainId,
-          contract: chain.contract,
-          action: {
-            action: ActionType.Accept,
-            sessionId,
-            party: index,
-            round: 0,
-            accused: 0,
-            word: configHash,
-            data: party.encryptionKey,
-          },
-        }),
-      ),
-    );
-    session = { sessionId, accepts };
+    [session] = (await createAcceptSessions({
+      chain,
+      parties: eoaParties("r3 audit", 3),
+      count: 1,
+      configOf: (parties) => keygenConfig({ parties, threshold: 2 }),
+    })) as [AcceptSession];
     relayer = await startTestRelayer(chain, dir.path, { confirmations: 3 });
   });
 
