@@ -130,6 +130,27 @@ describe("roundtable CLI", () => {
       );
     });
 
+    it("refuses a --relayer that is not an http(s) URL, naming it (exit 2)", async () => {
+      const run = await runParty(
+        parties[0] as TestAccount,
+        "1",
+        "--relayer",
+        "http://127.0.0.1:8546",
+        "--relayer",
+        "ftp://127.0.0.1:21",
+      );
+      expectExit(run, 2);
+      expect(run.stderr).to.include(
+        'error: Invalid --relayer "ftp://127.0.0.1:21": expected http(s) URLs',
+      );
+    });
+
+    it("refuses a --relayer-timeout that is not a number of seconds (exit 2)", async () => {
+      const run = await runParty(parties[0] as TestAccount, "1", "--relayer-timeout", "soon");
+      expectExit(run, 2);
+      expect(run.stderr).to.include('error: Invalid --relayer-timeout "soon"');
+    });
+
     it("tells an account that is not a party so, before creating a store (exit 6)", async () => {
       const { sessionId, configHash } = await create();
       const run = await runParty(outsider, sessionId, "--yes", "--expect-config-hash", configHash);

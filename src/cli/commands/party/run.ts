@@ -51,9 +51,8 @@ function summaryLines(summary: AcceptanceSummary, account: string): string[] {
 
 const finalPhases = ["Finalized", "Aborted", "Cancelled"];
 
-function parseRelayerUrls(value: string | undefined): string[] {
-  if (value === undefined) return [];
-  const urls = value.split(",").map((url) => url.trim());
+function parseRelayerUrls(values: readonly string[] | undefined): string[] {
+  const urls = (values ?? []).flatMap((value) => value.split(",").map((url) => url.trim()));
   for (const url of urls) {
     let valid = false;
     try {
@@ -118,9 +117,10 @@ export const partyRunCommand = defineCommand({
     },
     relayer: {
       type: "string",
-      valueName: "URL[,URL…]",
+      valueName: "URL",
+      multiple: true,
       description:
-        "send signed actions through these relayers, in order, then directly if none delivers",
+        "send signed actions through this relayer (repeatable, or URLs joined by commas; tried in order), then directly",
     },
     "relayer-timeout": {
       type: "string",
