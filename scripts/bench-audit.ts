@@ -10,13 +10,13 @@
 //
 //   npm run bench:audit -- [--sessions 1000] [--runs 3] [--signing-share 0.1] [--heap-limit MB]
 import { spawn } from "node:child_process";
-import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type Address, keccak256, toHex } from "viem";
 import { auditSessions } from "../src/auditor/auditSessions.js";
 import { createChainReader } from "../src/auditor/readChain.js";
 import { sessionJson, toJsonText } from "../src/auditor/report/json.js";
+import { isEntryPoint } from "../src/cli/entryPoint.js";
 import { roundtableAbi } from "../src/sdk/generated/roundtableAbi.js";
 import {
   type KeygenOutcome,
@@ -221,17 +221,7 @@ async function bench(): Promise<void> {
   }
 }
 
-function isMain(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isEntryPoint(import.meta.url)) {
   const [flag, rpcUrl, contract, from, to] = process.argv.slice(2);
   const work =
     flag === "--child" && rpcUrl && contract && from && to

@@ -2,8 +2,6 @@
 // own file under commands/, and turns whatever it throws into one line on
 // stderr and a documented exit code. Run through bin/roundtable.js (or
 // `npm run roundtable -- …`), which uses the project's Node and tsx.
-import { realpathSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { parseCommandLine } from "./argv.js";
 import type { Command } from "./command.js";
 import { auditCommand } from "./commands/audit.js";
@@ -27,6 +25,7 @@ import {
   type GlobalOptions,
   resolveGlobalOptions,
 } from "./context.js";
+import { isEntryPoint } from "./entryPoint.js";
 import { ExitCode, toCliError, UsageError } from "./errors.js";
 import { commandHelp, groupHelp, topLevelHelp } from "./help.js";
 import { toJson } from "./output.js";
@@ -116,17 +115,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   const code = await main(process.argv.slice(2), {
     stdin: process.stdin,
     stdout: process.stdout,

@@ -21,6 +21,7 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import { writeKeyFile } from "../../src/cli/keyFile.js";
 import { type LocalChain, startLocalChain } from "../../src/cli/localChain.js";
+import { jsonRpc } from "../helpers/jsonRpc.js";
 
 export const bin = fileURLToPath(new URL("../../bin/roundtable.js", import.meta.url));
 
@@ -148,14 +149,7 @@ export async function startTestChain(fund: readonly Address[]): Promise<TestChai
   const deploymentsDir = await tempDir("deployments");
   const chain = await startLocalChain({ port: 0, deploymentsDir, fund });
   const publicClient = createPublicClient({ transport: http(chain.rpcUrl) });
-  const request = async (method: string, params: unknown[]) => {
-    const response = await fetch(chain.rpcUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-    });
-    return response.json();
-  };
+  const request = (method: string, params: unknown[]) => jsonRpc(chain.rpcUrl, method, params);
   return {
     ...chain,
     deploymentsDir,

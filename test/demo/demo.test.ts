@@ -39,6 +39,7 @@ import { roundtableAbi } from "../../src/sdk/generated/roundtableAbi.js";
 import { hashSessionConfig } from "../../src/sdk/hashSessionConfig.js";
 import { keygenConfig } from "../../src/sdk/protocolIds.js";
 import type { SessionConfig } from "../../src/sdk/types.js";
+import { jsonRpc } from "../helpers/jsonRpc.js";
 
 type Durations = { acceptance: number; rounds: number };
 
@@ -141,13 +142,7 @@ describe("roundtable demo", () => {
         ["evm_increaseTime", [numberToHex(seconds)]],
         ["evm_mine", []],
       ] as const) {
-        const response = await fetch(chain.rpcUrl, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-        });
-        const body = (await response.json()) as { error?: { message: string } };
-        if (body.error) throw new Error(`${method}: ${body.error.message}`);
+        await jsonRpc(chain.rpcUrl, method, [...params]);
       }
     }
 

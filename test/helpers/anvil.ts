@@ -21,6 +21,7 @@ import {
 import { mnemonicToAccount } from "viem/accounts";
 import { readRoundtableBytecode } from "../../src/cli/deployRoundtable.js";
 import { freePort } from "../../src/cli/localChain.js";
+import { jsonRpc as rpc } from "./jsonRpc.js";
 
 const host = "127.0.0.1";
 /** Hardhat's and anvil's shared development mnemonic: public, funded only on local chains. */
@@ -51,17 +52,6 @@ function anvilBinary(): string {
   const require = createRequire(import.meta.url);
   const packageJson = require.resolve("@foundry-rs/anvil-linux-amd64/package.json");
   return join(dirname(packageJson), "bin", "anvil");
-}
-
-async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await response.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error !== undefined) throw new Error(`${method} failed: ${body.error.message}`);
-  return body.result;
 }
 
 /** Starts anvil on a free port and waits until it answers. Stop it with `stop()`. */

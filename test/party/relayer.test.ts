@@ -9,15 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { pino } from "pino";
-import {
-  type Address,
-  encodePacked,
-  getAddress,
-  type Hex,
-  hashTypedData,
-  keccak256,
-  parseEventLogs,
-} from "viem";
+import { type Address, getAddress, type Hex, parseEventLogs } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { openFileSecretStore } from "../../src/party/fileSecretStore.js";
 import { createRelayedTransport } from "../../src/party/relayedTransport.js";
@@ -29,9 +21,9 @@ import type {
   RoundtablePublicClient,
   RoundtableWalletClient,
 } from "../../src/sdk/actions/internal.js";
-import { actionTypedData, roundtableDomain } from "../../src/sdk/eip712.js";
 import { roundtableAbi } from "../../src/sdk/generated/roundtableAbi.js";
 import { keygenConfig } from "../../src/sdk/protocolIds.js";
+import { actionDigest, relayerActionId } from "../../src/sdk/relayerActionId.js";
 import {
   type Anvil,
   deployRoundtableOnAnvil,
@@ -232,7 +224,6 @@ describe("runParty › through a relayer", function () {
   it("completes when the relayer drops one party's actions: that party goes direct", async () => {
     const sessionId = await newSession();
     const [a, b, c] = members as [Member, Member, Member];
-    const domain = roundtableDomain(anvil.chain.id, contract);
     const actionOf = (body: Record<string, unknown>) => ({
       action: Number(body.action),
       sessionId: BigInt(String(body.sessionId)),
@@ -246,12 +237,10 @@ describe("runParty › through a relayer", function () {
       relayer.url,
       c.address,
       (body) =>
-        keccak256(
-          encodePacked(
-            ["bytes32", "uint8"],
-            [hashTypedData(actionTypedData(domain, actionOf(body))), Number(body.party)],
-          ),
-        ),
+        relayerActionId({
+          digest: actionDigest({ chainId: anvil.chain.id, contract, action: actionOf(body) }),
+          party: Number(body.party),
+        }),
       async (body) => {
         const parties = await publicClient().readContract({
           address: contract,

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { Hash } from "viem";
 import type { Relayer } from "../../src/relayer/server.js";
+import { jsonRpc as rpc } from "../helpers/jsonRpc.js";
 import {
   type AcceptSession,
   acceptedEvents,
@@ -15,17 +16,6 @@ import {
   tempDir,
   waitFor,
 } from "./helpers.js";
-
-async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await response.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error !== undefined) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
-}
 
 async function metric(url: string, pattern: RegExp): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
