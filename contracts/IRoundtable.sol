@@ -84,11 +84,15 @@ interface IRoundtable {
     }
 
     /// @notice A party's action with the party's EIP-712 signature, for anyone to submit.
+    /// @param party The acting party's index; every signed struct names it, so one party's signature never
+    /// fills another party's slot.
     /// @param round Commit, Submit and Complain: the round it belongs to. Ignored for Accept.
     /// @param accused Complain only: index of the accused party.
     /// @param word Accept: the configuration hash. Commit: the commitment. Otherwise ignored.
-    /// @param data Accept: the 33-byte encryption key. Submit: the payload. Complain: the evidence.
-    /// @param signature ECDSA (65 bytes, low s) for accounts, or whatever the party's ERC-1271 wallet accepts.
+    /// @param data Accept: the 33-byte encryption key, its 64-byte proof of possession (see {keyProofDigestOf}),
+    /// then optionally a 20-byte delegate address. Submit: the payload. Complain: the evidence.
+    /// @param signature ECDSA (65 bytes, low s) for accounts, or whatever the party's ERC-1271 wallet accepts. After
+    /// an acceptance that named a delegate, the delegate's ECDSA signature is accepted too (not for Accept).
     struct SignedAction {
         ActionType action;
         uint256 sessionId;
@@ -125,8 +129,15 @@ interface IRoundtable {
     /// @notice One per party at creation, so a party finds its invitations by filtering on its address.
     event PartyInvited(uint256 indexed sessionId, address indexed party, uint8 index);
 
-    /// @notice A party accepted the configuration and registered its encryption key.
-    event PartyAccepted(uint256 indexed sessionId, address indexed party, uint8 index, bytes encryptionKey);
+    /// @notice A party accepted the configuration and registered its encryption key; `delegate` (zero for none)
+    /// may sign this party's later actions in this session.
+    event PartyAccepted(
+        uint256 indexed sessionId,
+        address indexed party,
+        uint8 index,
+        bytes encryptionKey,
+        address delegate
+    );
 
     /// @notice A phase opened: every party must act before `deadline`.
     event PhaseOpened(uint256 indexed sessionId, uint8 round, Phase phase, uint40 deadline);
@@ -172,7 +183,7 @@ interface IRoundtable {
     // ────────────────────────────────────────────────────────────── errors
 
     error RoundtableUnknownSession(uint256 sessionId);
-    error RoundtableInvalidPartyCount(uint256 count, uint256 max);
+    error RoundtableInvalidPartyCount(uint256 count, uint256 min, uint256 max);
     error RoundtableInvalidThreshold(uint256 threshold, uint256 parties);
     error RoundtablePartiesNotAscending(uint256 index, address previous, address party);
     error RoundtableInvalidParty(uint256 index, address party);
@@ -197,6 +208,10 @@ interface IRoundtable {
     error RoundtableAlreadyActed(uint256 sessionId, uint8 round, uint8 party);
     error RoundtableConfigHashMismatch(uint256 sessionId, bytes32 expected, bytes32 given);
     error RoundtableInvalidEncryptionKey(uint256 sessionId, uint8 party, uint256 length);
+    error RoundtableInvalidAcceptData(uint256 sessionId, uint8 party, uint256 length);
+    error RoundtableKnownEncryptionKey(uint256 sessionId, uint8 party, bytes32 x);
+    error RoundtableInvalidKeyProof(uint256 sessionId, uint8 party, bytes32 x);
+    error RoundtableInvalidDelegate(uint256 sessionId, uint8 party, address delegate);
     error RoundtableInvalidPayloadLength(uint256 length, uint256 min, uint256 max);
     error RoundtableEmptyCommitment(uint256 sessionId, uint8 party);
     error RoundtableCommitmentMismatch(uint256 sessionId, uint8 party, bytes32 commitment, bytes32 revealed);
@@ -213,8 +228,19 @@ interface IRoundtable {
     function createSession(SessionConfig calldata config) external returns (uint256 sessionId);
 
     /// @notice Accepts the session's configuration hash (as the party saw it) and registers the party's 33-byte
-    /// compressed secp256k1 encryption key. Sent by the party itself. The session starts when all have accepted.
-    function accept(uint256 sessionId, uint8 party, bytes32 configHash, bytes calldata encryptionKey) external;
+    /// compressed secp256k1 encryption key with a BIP-340 proof of possession of its secret, made over
+    /// {keyProofDigestOf}: the key is on the curve, it is not the generator, and it is this party's own for this
+    /// session (a key copied from another party or session has no valid proof). `delegate` (zero for none) may
+    /// sign this party's later actions in this session. Sent by the party itself. The session starts when all
+    /// have accepted.
+    function accept(
+        uint256 sessionId,
+        uint8 party,
+        bytes32 configHash,
+        bytes calldata encryptionKey,
+        bytes calldata keyProof,
+        address delegate
+    ) external;
 
     /// @notice Commits to this round's payload in a commit-then-reveal round. See {commitmentOf}.
     function commit(uint256 sessionId, uint8 party, uint8 round, bytes32 commitment) external;
@@ -284,4 +310,16 @@ interface IRoundtable {
 
     /// @notice The EIP-712 digest a party signs for `action` (its `signature` field is ignored).
     function digestOf(SignedAction calldata action) external view returns (bytes32);
+
+    /// @notice The digest an encryption key's proof of possession signs (BIP-340, by the key's secret):
+    /// EIP-712 `EncryptionKeyProof(uint256 sessionId,uint8 party,bytes encryptionKey)` in this contract's domain,
+    /// so a proof is bound to chain, contract, session and party.
+    function keyProofDigestOf(
+        uint256 sessionId,
+        uint8 party,
+        bytes calldata encryptionKey
+    ) external view returns (bytes32);
+
+    /// @notice The delegate a party named in its acceptance (zero for none).
+    function delegateOf(uint256 sessionId, uint8 party) external view returns (address);
 }

@@ -5,6 +5,7 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {SSTORE2} from "solady/src/utils/SSTORE2.sol";
+import {Bip340} from "./Bip340.sol";
 import {IRoundtable} from "./IRoundtable.sol";
 
 /// @title Roundtable
@@ -17,6 +18,10 @@ import {IRoundtable} from "./IRoundtable.sol";
 /// Payloads travel in calldata and events only.
 contract Roundtable is IRoundtable, EIP712 {
     uint256 public constant MAX_PARTIES = 255;
+    /// @dev A threshold protocol needs at least two parties and a threshold of at least two: with one, any single
+    /// party holds the whole key (FROST refuses it), so honest runners could only fail.
+    uint256 public constant MIN_PARTIES = 2;
+    uint256 public constant MIN_THRESHOLD = 2;
     uint256 public constant MAX_ROUNDS = 7;
     uint256 public constant MAX_DURATION = 30 days;
     /// @dev FROST key generation's second round at 255 parties is 48 * 254 = 12,192 bytes plus a header.
@@ -26,22 +31,36 @@ contract Roundtable is IRoundtable, EIP712 {
     /// secp256k1 suite); three result slots hold up to 96, and a result only fills the slots it needs.
     uint256 public constant MAX_RESULT_BYTES = 96;
     uint256 public constant ENCRYPTION_KEY_BYTES = 33;
+    uint256 public constant KEY_PROOF_BYTES = 64;
     /// @dev Gas a contract wallet (ERC-1271) gets to check a signature: a Safe with many owners, or a passkey
     /// wallet verifying P-256 in Solidity, fits.
     uint256 public constant ERC1271_GAS = 500_000;
 
-    // keccak256("Accept(uint256 sessionId,bytes32 configHash,bytes encryptionKey)")
+    // Every struct names its party: an account that two parties share (or a wallet that checks raw digests for its
+    // owner) can never have one party's signature fill another party's slot.
+    // keccak256("Accept(uint256 sessionId,uint8 party,bytes32 configHash,bytes encryptionKey,address delegate)")
     bytes32 private constant _ACCEPT_TYPEHASH = keccak256(
-        "Accept(uint256 sessionId,bytes32 configHash,bytes encryptionKey)"
+        "Accept(uint256 sessionId,uint8 party,bytes32 configHash,bytes encryptionKey,address delegate)"
     );
-    // keccak256("Commit(uint256 sessionId,uint8 round,bytes32 commitment)")
-    bytes32 private constant _COMMIT_TYPEHASH = keccak256("Commit(uint256 sessionId,uint8 round,bytes32 commitment)");
-    // keccak256("Submit(uint256 sessionId,uint8 round,bytes payload)")
-    bytes32 private constant _SUBMIT_TYPEHASH = keccak256("Submit(uint256 sessionId,uint8 round,bytes payload)");
-    // keccak256("Complain(uint256 sessionId,uint8 round,uint8 accused,bytes evidence)")
+    // keccak256("Commit(uint256 sessionId,uint8 party,uint8 round,bytes32 commitment)")
+    bytes32 private constant _COMMIT_TYPEHASH = keccak256(
+        "Commit(uint256 sessionId,uint8 party,uint8 round,bytes32 commitment)"
+    );
+    // keccak256("Submit(uint256 sessionId,uint8 party,uint8 round,bytes payload)")
+    bytes32 private constant _SUBMIT_TYPEHASH = keccak256(
+        "Submit(uint256 sessionId,uint8 party,uint8 round,bytes payload)"
+    );
+    // keccak256("Complain(uint256 sessionId,uint8 party,uint8 round,uint8 accused,bytes evidence)")
     bytes32 private constant _COMPLAIN_TYPEHASH = keccak256(
-        "Complain(uint256 sessionId,uint8 round,uint8 accused,bytes evidence)"
+        "Complain(uint256 sessionId,uint8 party,uint8 round,uint8 accused,bytes evidence)"
     );
+    // keccak256("EncryptionKeyProof(uint256 sessionId,uint8 party,bytes encryptionKey)"): what the encryption key's
+    // own secret signs (BIP-340) to prove the key is this party's, for this session.
+    bytes32 private constant _KEY_PROOF_TYPEHASH = keccak256(
+        "EncryptionKeyProof(uint256 sessionId,uint8 party,bytes encryptionKey)"
+    );
+    /// @dev x-coordinate of the secp256k1 generator: a key whose secret is 1 (or n - 1) is public knowledge.
+    uint256 private constant _GX = 0x79BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798;
 
     // Header.flags bits.
     uint8 private constant _FLAG_SIGNING = 1;
@@ -52,6 +71,9 @@ contract Roundtable is IRoundtable, EIP712 {
     // "not yet acted" in the current phase; it flips as each phase completes.
     uint8 private constant _FLAG_PARITY = 8;
     uint8 private constant _FLAG_DISAGREED = 16;
+    // Set when a complaint aborted the session; resultLength then holds the complainant's index + 1, so its own
+    // complaint sent again (a relayed copy) is skipped as already recorded.
+    uint8 private constant _FLAG_COMPLAINED = 32;
 
     // Layout of the SSTORE2 blob: configHash (32) | initiator (20) | creation block (8, big-endian) | parties (20 each)
     // | commit-reveal mask (1) | round durations (4 each, big-endian).
@@ -78,6 +100,9 @@ contract Roundtable is IRoundtable, EIP712 {
     mapping(uint256 sessionId => uint256) private _actedBits;
     mapping(uint256 sessionId => mapping(uint256 party => bytes32)) private _commitments;
     mapping(uint256 sessionId => bytes32[3]) private _results;
+    /// @dev Written only when an acceptance names a delegate, and read only when a signature is not the party's
+    /// own, so sessions without delegates pay nothing for them.
+    mapping(uint256 sessionId => mapping(uint256 party => address)) private _delegates;
 
     constructor() EIP712("Roundtable", "1") {}
 
@@ -122,8 +147,16 @@ contract Roundtable is IRoundtable, EIP712 {
     // ─────────────────────────────────────────────────────── party actions
 
     /// @inheritdoc IRoundtable
-    function accept(uint256 sessionId, uint8 party, bytes32 configHash, bytes calldata encryptionKey) external {
-        _accept(sessionId, party, configHash, encryptionKey, msg.data[0:0]);
+    function accept(
+        uint256 sessionId,
+        uint8 party,
+        bytes32 configHash,
+        bytes calldata encryptionKey,
+        bytes calldata keyProof,
+        address delegate
+    ) external {
+        _requireEncryptionKey(sessionId, party, encryptionKey, keyProof);
+        _accept(sessionId, party, configHash, encryptionKey, delegate, msg.data[0:0]);
     }
 
     /// @inheritdoc IRoundtable
@@ -147,7 +180,9 @@ contract Roundtable is IRoundtable, EIP712 {
         // so every relayed action must carry a signature.
         if (action.signature.length == 0) revert RoundtableMissingSignature(action.sessionId, action.party);
         if (action.action == ActionType.Accept) {
-            _accept(action.sessionId, action.party, action.word, action.data, action.signature);
+            (bytes calldata key, bytes calldata proof, address delegate) = _splitAcceptData(action);
+            _requireEncryptionKey(action.sessionId, action.party, key, proof);
+            _accept(action.sessionId, action.party, action.word, key, delegate, action.signature);
         } else if (action.action == ActionType.Commit) {
             _commit(action.sessionId, action.party, action.round, action.word, action.signature);
         } else if (action.action == ActionType.Submit) {
@@ -290,15 +325,31 @@ contract Roundtable is IRoundtable, EIP712 {
     function digestOf(SignedAction calldata action) external view returns (bytes32) {
         bytes32 structHash;
         if (action.action == ActionType.Accept) {
-            structHash = _acceptHash(action.sessionId, action.word, action.data);
+            (bytes calldata key, , address delegate) = _splitAcceptData(action);
+            structHash = _acceptHash(action.sessionId, action.party, action.word, key, delegate);
         } else if (action.action == ActionType.Commit) {
-            structHash = _commitHash(action.sessionId, action.round, action.word);
+            structHash = _commitHash(action.sessionId, action.party, action.round, action.word);
         } else if (action.action == ActionType.Submit) {
-            structHash = _submitHash(action.sessionId, action.round, keccak256(action.data));
+            structHash = _submitHash(action.sessionId, action.party, action.round, keccak256(action.data));
         } else {
-            structHash = _complainHash(action.sessionId, action.round, action.accused, action.data);
+            structHash = _complainHash(action.sessionId, action.party, action.round, action.accused, action.data);
         }
         return _hashTypedDataV4(structHash);
+    }
+
+    /// @inheritdoc IRoundtable
+    function keyProofDigestOf(
+        uint256 sessionId,
+        uint8 party,
+        bytes calldata encryptionKey
+    ) external view returns (bytes32) {
+        return _keyProofDigest(sessionId, party, encryptionKey);
+    }
+
+    /// @inheritdoc IRoundtable
+    function delegateOf(uint256 sessionId, uint8 party) external view returns (address) {
+        _header(sessionId);
+        return _delegates[sessionId][party];
     }
 
     // ────────────────────────────────────────────────── action internals
@@ -308,19 +359,22 @@ contract Roundtable is IRoundtable, EIP712 {
         uint8 party,
         bytes32 configHash,
         bytes calldata encryptionKey,
+        address delegate,
         bytes calldata signature
     ) private {
         Header memory h = _openSlotHeader(sessionId, party, 0, false);
         _requireBeforeDeadline(sessionId, h);
-        _requireEncryptionKey(sessionId, party, encryptionKey);
         address account = _partyAt(sessionId, h, party);
         bytes32 expected = bytes32(SSTORE2.read(h.blob, 0, 32));
         if (configHash != expected) revert RoundtableConfigHashMismatch(sessionId, expected, configHash);
         uint256 bits = _requireNotActed(sessionId, h, party);
-        bytes32 structHash = _acceptHash(sessionId, configHash, encryptionKey);
-        _authorize(sessionId, party, account, structHash, signature);
+        if (delegate == account) revert RoundtableInvalidDelegate(sessionId, party, delegate);
+        bytes32 structHash = _acceptHash(sessionId, party, configHash, encryptionKey, delegate);
+        // Only the party's own account accepts: a delegate exists only once this acceptance names it.
+        _authorizeAccount(sessionId, party, account, structHash, signature);
 
-        emit PartyAccepted(sessionId, account, party, encryptionKey);
+        if (delegate != address(0)) _delegates[sessionId][party] = delegate;
+        emit PartyAccepted(sessionId, account, party, encryptionKey, delegate);
         _recordAction(sessionId, h, bits, party, structHash);
     }
 
@@ -339,7 +393,7 @@ contract Roundtable is IRoundtable, EIP712 {
         if (commitment == bytes32(0)) revert RoundtableEmptyCommitment(sessionId, party);
         address account = _partyAt(sessionId, h, party);
         uint256 bits = _requireNotActed(sessionId, h, party);
-        bytes32 structHash = _commitHash(sessionId, round, commitment);
+        bytes32 structHash = _commitHash(sessionId, party, round, commitment);
         _authorize(sessionId, party, account, structHash, signature);
 
         _commitments[sessionId][party] = commitment;
@@ -370,7 +424,7 @@ contract Roundtable is IRoundtable, EIP712 {
         uint256 bits = _requireNotActed(sessionId, h, party);
         bytes32 payloadHash = keccak256(payload);
         if (phase == Phase.Revealing) _requireCommitment(sessionId, round, party, account, payloadHash);
-        bytes32 structHash = _submitHash(sessionId, round, payloadHash);
+        bytes32 structHash = _submitHash(sessionId, party, round, payloadHash);
         _authorize(sessionId, party, account, structHash, signature);
 
         if (phase == Phase.Agreeing) _recordAgreement(sessionId, h, payload, payloadHash);
@@ -386,7 +440,11 @@ contract Roundtable is IRoundtable, EIP712 {
         bytes calldata evidence,
         bytes calldata signature
     ) private {
-        Header memory h = _activeHeader(sessionId);
+        Header memory h = _header(sessionId);
+        if (h.flags & _FLAG_COMPLAINED != 0 && h.resultLength == uint256(party) + 1) {
+            revert RoundtableAlreadyActed(sessionId, h.round, party);
+        }
+        if (h.status != Status.Active) revert RoundtableSessionClosed(sessionId, h.status);
         if (h.round == 0) revert RoundtableUnexpectedPhase(sessionId, Phase.Accepting, Phase.Submitting);
         _requireRound(sessionId, h, round);
         _requireBeforeDeadline(sessionId, h);
@@ -394,11 +452,14 @@ contract Roundtable is IRoundtable, EIP712 {
         address account = _partyAt(sessionId, h, party);
         if (accused >= h.partyCount) revert RoundtableUnknownParty(sessionId, accused, h.partyCount);
         if (accused == party) revert RoundtableSelfComplaint(sessionId, party);
-        bytes32 structHash = _complainHash(sessionId, round, accused, evidence);
+        bytes32 structHash = _complainHash(sessionId, party, round, accused, evidence);
         _authorize(sessionId, party, account, structHash, signature);
 
         bytes32 transcript = _foldTranscript(sessionId, party, structHash);
         h.status = Status.Aborted;
+        // The result slots mean nothing once aborted: remember the complainant instead (see _FLAG_COMPLAINED).
+        h.flags |= _FLAG_COMPLAINED;
+        h.resultLength = party + 1;
         _headers[sessionId] = h;
         emit ComplaintFiled(sessionId, account, party, accused, round, evidence);
         emit SessionAborted(sessionId, AbortReason.Complaint, 0, transcript);
@@ -471,7 +532,39 @@ contract Roundtable is IRoundtable, EIP712 {
         }
     }
 
+    /// @dev A round action: by the party's account, or by the delegate its acceptance named (sending it, or by
+    /// its ECDSA signature). The delegate slot is read only when the account did not authorize the action.
     function _authorize(
+        uint256 sessionId,
+        uint8 party,
+        address account,
+        bytes32 structHash,
+        bytes calldata signature
+    ) private view {
+        if (signature.length == 0) {
+            if (msg.sender == account) return;
+            address delegate = _delegates[sessionId][party];
+            if (delegate == address(0) || msg.sender != delegate) {
+                revert RoundtableUnauthorized(sessionId, party, account, msg.sender);
+            }
+            return;
+        }
+        bytes32 digest = _hashTypedDataV4(structHash);
+        // One recovery serves both: the party's own key first (no delegate read on that path), then its delegate,
+        // and only then a contract wallet's ERC-1271 verdict.
+        (address recovered, ECDSA.RecoverError error, ) = ECDSA.tryRecoverCalldata(digest, signature);
+        if (error == ECDSA.RecoverError.NoError) {
+            if (recovered == account) return;
+            address delegate = _delegates[sessionId][party];
+            if (delegate != address(0) && recovered == delegate) return;
+        }
+        if (account.code.length == 0 || !_isValidSignature(sessionId, party, account, digest, signature)) {
+            revert RoundtableInvalidSignature(sessionId, party, account);
+        }
+    }
+
+    /// @dev An acceptance: by the party's account only.
+    function _authorizeAccount(
         uint256 sessionId,
         uint8 party,
         address account,
@@ -520,11 +613,11 @@ contract Roundtable is IRoundtable, EIP712 {
     // ─────────────────────────────────────────────────────────── guards
 
     function _requirePartyCount(uint256 n) private pure {
-        if (n == 0 || n > MAX_PARTIES) revert RoundtableInvalidPartyCount(n, MAX_PARTIES);
+        if (n < MIN_PARTIES || n > MAX_PARTIES) revert RoundtableInvalidPartyCount(n, MIN_PARTIES, MAX_PARTIES);
     }
 
     function _requireThreshold(uint256 threshold, uint256 n) private pure {
-        if (threshold == 0 || threshold > n) revert RoundtableInvalidThreshold(threshold, n);
+        if (threshold < MIN_THRESHOLD || threshold > n) revert RoundtableInvalidThreshold(threshold, n);
     }
 
     /// @dev Strictly increasing order makes duplicates impossible without a lookup table (Safe's owner list idea).
@@ -588,11 +681,28 @@ contract Roundtable is IRoundtable, EIP712 {
         if (round != h.round) revert RoundtableUnexpectedRound(sessionId, h.round, round);
     }
 
-    function _requireEncryptionKey(uint256 sessionId, uint8 party, bytes calldata key) private pure {
-        // A compressed secp256k1 point: 0x02 or 0x03, then x. The curve check is the parties' job (the
-        // contract knows no cryptography); a bad key only hurts its owner, whose shares cannot be sent.
+    /// @dev A compressed secp256k1 point (0x02 or 0x03, then x), not the generator, whose secret its registrant
+    /// proves to hold with a BIP-340 signature bound to this session and party. Without the proof, a party could
+    /// register a point off the curve or another party's key, and honest parties, unable to encrypt to it, would be
+    /// the ones who fall silent and are blamed. The verification also proves x is on the curve.
+    /// Checked before the session's state (by the entry points, to keep `_accept`'s stack small): a valid proof
+    /// depends on nothing the state can change.
+    function _requireEncryptionKey(
+        uint256 sessionId,
+        uint8 party,
+        bytes calldata key,
+        bytes calldata proof
+    ) private view {
         if (key.length != ENCRYPTION_KEY_BYTES || (key[0] != 0x02 && key[0] != 0x03)) {
             revert RoundtableInvalidEncryptionKey(sessionId, party, key.length);
+        }
+        uint256 x = uint256(bytes32(key[1:33]));
+        if (x == _GX) revert RoundtableKnownEncryptionKey(sessionId, party, bytes32(x));
+        if (proof.length != KEY_PROOF_BYTES) revert RoundtableInvalidAcceptData(sessionId, party, proof.length);
+        uint256 rx = uint256(bytes32(proof[0:32]));
+        uint256 s = uint256(bytes32(proof[32:64]));
+        if (!Bip340.verify(x, rx, s, _keyProofDigest(sessionId, party, key))) {
+            revert RoundtableInvalidKeyProof(sessionId, party, bytes32(x));
         }
     }
 
@@ -752,24 +862,60 @@ contract Roundtable is IRoundtable, EIP712 {
         }
     }
 
-    function _acceptHash(uint256 sessionId, bytes32 configHash, bytes calldata key) private pure returns (bytes32) {
-        return keccak256(abi.encode(_ACCEPT_TYPEHASH, sessionId, configHash, keccak256(key)));
+    /// @dev Accept data in a SignedAction: key (33) | proof (64) | optional delegate (20).
+    function _splitAcceptData(
+        SignedAction calldata action
+    ) private pure returns (bytes calldata key, bytes calldata proof, address delegate) {
+        bytes calldata data = action.data;
+        uint256 length = data.length;
+        uint256 base = ENCRYPTION_KEY_BYTES + KEY_PROOF_BYTES;
+        if (length != base && length != base + 20) {
+            revert RoundtableInvalidAcceptData(action.sessionId, action.party, length);
+        }
+        key = data[0:ENCRYPTION_KEY_BYTES];
+        proof = data[ENCRYPTION_KEY_BYTES:base];
+        if (length > base) delegate = address(bytes20(data[base:base + 20]));
     }
 
-    function _commitHash(uint256 sessionId, uint8 round, bytes32 commitment) private pure returns (bytes32) {
-        return keccak256(abi.encode(_COMMIT_TYPEHASH, sessionId, round, commitment));
+    function _keyProofDigest(uint256 sessionId, uint8 party, bytes calldata key) private view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(_KEY_PROOF_TYPEHASH, sessionId, party, keccak256(key))));
     }
 
-    function _submitHash(uint256 sessionId, uint8 round, bytes32 payloadHash) private pure returns (bytes32) {
-        return keccak256(abi.encode(_SUBMIT_TYPEHASH, sessionId, round, payloadHash));
+    function _acceptHash(
+        uint256 sessionId,
+        uint8 party,
+        bytes32 configHash,
+        bytes calldata key,
+        address delegate
+    ) private pure returns (bytes32) {
+        return keccak256(abi.encode(_ACCEPT_TYPEHASH, sessionId, party, configHash, keccak256(key), delegate));
+    }
+
+    function _commitHash(
+        uint256 sessionId,
+        uint8 party,
+        uint8 round,
+        bytes32 commitment
+    ) private pure returns (bytes32) {
+        return keccak256(abi.encode(_COMMIT_TYPEHASH, sessionId, party, round, commitment));
+    }
+
+    function _submitHash(
+        uint256 sessionId,
+        uint8 party,
+        uint8 round,
+        bytes32 payloadHash
+    ) private pure returns (bytes32) {
+        return keccak256(abi.encode(_SUBMIT_TYPEHASH, sessionId, party, round, payloadHash));
     }
 
     function _complainHash(
         uint256 sessionId,
+        uint8 party,
         uint8 round,
         uint8 accused,
         bytes calldata evidence
     ) private pure returns (bytes32) {
-        return keccak256(abi.encode(_COMPLAIN_TYPEHASH, sessionId, round, accused, keccak256(evidence)));
+        return keccak256(abi.encode(_COMPLAIN_TYPEHASH, sessionId, party, round, accused, keccak256(evidence)));
     }
 }

@@ -27,79 +27,87 @@ contract RoundtableActionsTest is RoundtableTestBase {
     // ───────────────────────────────────────────────────────── acceptance
 
     function test_S1_acceptRejectsAnotherConfigurationHash() public {
-        IRoundtable.SessionConfig memory shown = _keygenConfig(accounts, 1);
+        IRoundtable.SessionConfig memory shown = _keygenConfig(accounts, 3);
         bytes32 shownHash = rt.hashConfig(shown);
         bytes32 realHash = rt.configHashOf(id);
-        bytes memory key = _encryptionKey(0);
+        bytes memory key = _encryptionKey();
+        bytes memory proof = _keyProof(id, 0);
         vm.expectRevert(
             abi.encodeWithSelector(IRoundtable.RoundtableConfigHashMismatch.selector, id, realHash, shownHash)
         );
         vm.prank(accounts[0]);
-        rt.accept(id, 0, shownHash, key);
+        rt.accept(id, 0, shownHash, key, proof, address(0));
     }
 
     function test_acceptRejectsEncryptionKeyOfWrongLength() public {
         bytes32 configHash = rt.configHashOf(id);
+        bytes memory proof = _keyProof(id, 0);
         vm.expectRevert(abi.encodeWithSelector(IRoundtable.RoundtableInvalidEncryptionKey.selector, id, 0, 32));
         vm.prank(accounts[0]);
-        rt.accept(id, 0, configHash, abi.encodePacked(keccak256("not a point")));
+        rt.accept(id, 0, configHash, abi.encodePacked(ENCRYPTION_X), proof, address(0));
     }
 
     function test_acceptRejectsUncompressedPointPrefix() public {
         bytes32 configHash = rt.configHashOf(id);
-        bytes memory key = _encryptionKey(0);
+        bytes memory key = _encryptionKey();
         key[0] = 0x04;
+        bytes memory proof = _keyProofFor(rt, id, 0, key);
         vm.expectRevert(abi.encodeWithSelector(IRoundtable.RoundtableInvalidEncryptionKey.selector, id, 0, 33));
         vm.prank(accounts[0]);
-        rt.accept(id, 0, configHash, key);
+        rt.accept(id, 0, configHash, key, proof, address(0));
     }
 
     function test_acceptRejectsUnknownPartyIndex() public {
         bytes32 configHash = rt.configHashOf(id);
-        bytes memory key = _encryptionKey(3);
+        bytes memory key = _encryptionKey();
+        bytes memory proof = _keyProof(id, 3);
         vm.expectRevert(abi.encodeWithSelector(IRoundtable.RoundtableUnknownParty.selector, id, 3, 3));
         vm.prank(accounts[0]);
-        rt.accept(id, 3, configHash, key);
+        rt.accept(id, 3, configHash, key, proof, address(0));
     }
 
     function test_acceptRejectsASenderWhoIsNotTheParty() public {
         bytes32 configHash = rt.configHashOf(id);
-        bytes memory key = _encryptionKey(0);
+        bytes memory key = _encryptionKey();
+        bytes memory proof = _keyProof(id, 0);
         vm.expectRevert(
             abi.encodeWithSelector(IRoundtable.RoundtableUnauthorized.selector, id, 0, accounts[0], STRANGER)
         );
         vm.prank(STRANGER);
-        rt.accept(id, 0, configHash, key);
+        rt.accept(id, 0, configHash, key, proof, address(0));
     }
 
     function test_acceptRejectsAPartyActingForAnother() public {
         bytes32 configHash = rt.configHashOf(id);
-        bytes memory key = _encryptionKey(0);
+        bytes memory key = _encryptionKey();
+        bytes memory proof = _keyProof(id, 0);
         vm.expectRevert(
             abi.encodeWithSelector(IRoundtable.RoundtableUnauthorized.selector, id, 0, accounts[0], accounts[1])
         );
         vm.prank(accounts[1]);
-        rt.accept(id, 0, configHash, key);
+        rt.accept(id, 0, configHash, key, proof, address(0));
     }
 
     function test_acceptRejectsASecondAcceptance() public {
         _accept(id, 0);
         bytes32 configHash = rt.configHashOf(id);
-        bytes memory key = _encryptionKey(0);
+        bytes memory key = _encryptionKey();
+        bytes memory proof = _keyProof(id, 0);
         vm.expectRevert(abi.encodeWithSelector(IRoundtable.RoundtableAlreadyActed.selector, id, 0, 0));
         vm.prank(accounts[0]);
-        rt.accept(id, 0, configHash, key);
+        rt.accept(id, 0, configHash, key, proof, address(0));
     }
 
     function test_acceptEmitsPartyAcceptedAndFoldsTheTranscript() public {
         bytes32 configHash = rt.configHashOf(id);
-        bytes memory key = _encryptionKey(1);
+        bytes memory key = _encryptionKey();
+        bytes memory proof = _keyProof(id, 1);
         vm.expectEmit(address(rt));
-        emit IRoundtable.PartyAccepted(id, accounts[1], 1, key);
+        emit IRoundtable.PartyAccepted(id, accounts[1], 1, key, address(0));
         vm.prank(accounts[1]);
-        rt.accept(id, 1, configHash, key);
+        rt.accept(id, 1, configHash, key, proof, address(0));
 
-        bytes32 expected = _fold(bytes32(0), 1, _acceptStructHash(id, configHash, key));
+        bytes32 expected = _fold(bytes32(0), 1, _acceptStructHash(id, 1, configHash, key, address(0)));
         vm.assertEq(rt.transcriptOf(id), expected, "transcript = keccak256(abi.encode(0, party, structHash))");
         vm.assertEq(rt.sessionState(id).acted, 2, "party 1 marked as acted");
     }
@@ -141,10 +149,11 @@ contract RoundtableActionsTest is RoundtableTestBase {
     function test_acceptAfterTheSessionStartedReadsAsAlreadyActed() public {
         _acceptAll(id);
         bytes32 configHash = rt.configHashOf(id);
-        bytes memory key = _encryptionKey(0);
+        bytes memory key = _encryptionKey();
+        bytes memory proof = _keyProof(id, 0);
         vm.expectRevert(abi.encodeWithSelector(IRoundtable.RoundtableAlreadyActed.selector, id, 0, 0));
         vm.prank(accounts[0]);
-        rt.accept(id, 0, configHash, key);
+        rt.accept(id, 0, configHash, key, proof, address(0));
     }
 
     // ─────────────────────────────────────────────── commit and reveal
@@ -253,32 +262,32 @@ contract RoundtableActionsTest is RoundtableTestBase {
         bytes32 transcript;
         for (uint8 i = 0; i < 3; ++i) {
             _accept(id, i);
-            transcript = _fold(transcript, i, _acceptStructHash(id, configHash, _encryptionKey(i)));
+            transcript = _fold(transcript, i, _acceptStructHash(id, i, configHash, _encryptionKey(), address(0)));
         }
         for (uint8 i = 0; i < 3; ++i) {
             _commit(id, i, 1, _round1Payload(T, i));
             bytes32 c = rt.commitmentOf(id, 1, accounts[i], _round1Payload(T, i));
-            transcript = _fold(transcript, i, _commitStructHash(id, 1, c));
+            transcript = _fold(transcript, i, _commitStructHash(id, i, 1, c));
         }
         for (uint8 i = 0; i < 3; ++i) {
             vm.expectEmit(address(rt));
             emit IRoundtable.PayloadSubmitted(id, accounts[i], i, 1, _round1Payload(T, i));
             _submit(id, i, 1, _round1Payload(T, i));
-            transcript = _fold(transcript, i, _submitStructHash(id, 1, _round1Payload(T, i)));
+            transcript = _fold(transcript, i, _submitStructHash(id, i, 1, _round1Payload(T, i)));
         }
         _assertPhase(id, IRoundtable.Phase.Submitting, "round 2 is a plain submission");
         for (uint8 i = 0; i < 3; ++i) {
             _submit(id, i, 2, _round2Payload(3, i));
-            transcript = _fold(transcript, i, _submitStructHash(id, 2, _round2Payload(3, i)));
+            transcript = _fold(transcript, i, _submitStructHash(id, i, 2, _round2Payload(3, i)));
         }
         _assertPhase(id, IRoundtable.Phase.Agreeing, "round 3 is agreement");
 
         bytes memory groupKey = _groupKey(1);
         for (uint8 i = 0; i < 2; ++i) {
             _submit(id, i, 3, groupKey);
-            transcript = _fold(transcript, i, _submitStructHash(id, 3, groupKey));
+            transcript = _fold(transcript, i, _submitStructHash(id, i, 3, groupKey));
         }
-        transcript = _fold(transcript, 2, _submitStructHash(id, 3, groupKey));
+        transcript = _fold(transcript, 2, _submitStructHash(id, 2, 3, groupKey));
         vm.expectEmit(address(rt));
         emit IRoundtable.SessionFinalized(id, groupKey, transcript);
         _submit(id, 2, 3, groupKey);
@@ -346,7 +355,7 @@ contract RoundtableActionsTest is RoundtableTestBase {
         _driveTo(AGREEING);
         _submit(id, 0, 3, _groupKey(1));
         _submit(id, 1, 3, _groupKey(2));
-        bytes32 transcript = _fold(rt.transcriptOf(id), 2, _submitStructHash(id, 3, _groupKey(1)));
+        bytes32 transcript = _fold(rt.transcriptOf(id), 2, _submitStructHash(id, 2, 3, _groupKey(1)));
         vm.expectEmit(address(rt));
         emit IRoundtable.SessionAborted(id, IRoundtable.AbortReason.Disagreement, 0, transcript);
         _submit(id, 2, 3, _groupKey(1));
@@ -420,12 +429,13 @@ contract RoundtableActionsTest is RoundtableTestBase {
 
         _assertPhase(id, IRoundtable.Phase.Cancelled, "cancelled");
         bytes32 configHash = rt.configHashOf(id);
-        bytes memory key = _encryptionKey(1);
+        bytes memory key = _encryptionKey();
+        bytes memory proof = _keyProof(id, 1);
         vm.expectRevert(
             abi.encodeWithSelector(IRoundtable.RoundtableSessionClosed.selector, id, IRoundtable.Status.Cancelled)
         );
         vm.prank(accounts[1]);
-        rt.accept(id, 1, configHash, key);
+        rt.accept(id, 1, configHash, key, proof, address(0));
     }
 
     function test_cancelRejectsAnyoneButTheInitiator() public {
@@ -481,15 +491,7 @@ contract RoundtableActionsTest is RoundtableTestBase {
         _driveTo(SUBMITTING);
         _submit(id, 2, 2, _round2Payload(3, 2));
         bytes memory evidence = _payload(33 + 64, 31337);
-        bytes32 structHash = keccak256(
-            abi.encode(
-                keccak256("Complain(uint256 sessionId,uint8 round,uint8 accused,bytes evidence)"),
-                id,
-                uint8(2),
-                uint8(2),
-                keccak256(evidence)
-            )
-        );
+        bytes32 structHash = _complainStructHash(id, 1, 2, 2, evidence);
         bytes32 transcript = _fold(rt.transcriptOf(id), 1, structHash);
 
         vm.expectEmit(address(rt));
@@ -669,7 +671,7 @@ contract RoundtableActionsTest is RoundtableTestBase {
     function _actionCall(uint8 phase, uint8 party) internal view returns (bytes memory) {
         uint256 n = accounts.length;
         if (phase == ACCEPTING) {
-            return abi.encodeCall(rt.accept, (id, party, rt.configHashOf(id), _encryptionKey(party)));
+            return _acceptCall(id, party);
         }
         if (phase == COMMITTING) {
             bytes32 c = rt.commitmentOf(id, 1, accounts[party], _round1Payload(T, party));

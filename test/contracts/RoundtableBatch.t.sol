@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {console} from "hardhat/console.sol";
 import {IRoundtable} from "../../contracts/IRoundtable.sol";
 import {RoundtableTestBase} from "./RoundtableTestBase.sol";
-import {Vm} from "./Vm.sol";
+import {GasProbe} from "./GasProbe.sol";
 import {PasskeyWallet} from "./Wallets.sol";
 
 /// @notice Batches of signed actions carried by a relayer: items that land, items skipped or rejected without
@@ -89,6 +89,79 @@ contract RoundtableBatchTest is RoundtableTestBase {
         vm.expectEmit(address(rt));
         emit IRoundtable.ActionSkipped(id, 0, 3);
         rt.batch(items);
+    }
+
+    // ──────────────────────────────────────────── a complaint sent again
+
+    function _signedComplaint(uint8 party, uint8 accused) internal view returns (IRoundtable.SignedAction memory) {
+        IRoundtable.SignedAction memory a = _action(
+            IRoundtable.ActionType.Complain,
+            id,
+            party,
+            1,
+            0,
+            _payload(97, 100 + party)
+        );
+        a.accused = accused;
+        return _sign(keys[party], a);
+    }
+
+    /// @dev A relayer carries the complaint the complainant also sent itself: once it aborted the session, the
+    /// copy is already recorded and skipped, like any other front-run item.
+    function test_complaintSentAgainByItsComplainantIsSkipped() public {
+        _acceptAll(id);
+        IRoundtable.SignedAction memory complaint = _signedComplaint(0, 1);
+        rt.applySigned(complaint);
+        _assertPhase(id, IRoundtable.Phase.Aborted, "aborted by the complaint");
+        bytes32 transcript = rt.transcriptOf(id);
+
+        vm.expectRevert(abi.encodeWithSelector(IRoundtable.RoundtableAlreadyActed.selector, id, 1, 0));
+        rt.applySigned(complaint);
+
+        IRoundtable.SignedAction[] memory items = new IRoundtable.SignedAction[](1);
+        items[0] = complaint;
+        vm.expectEmit(address(rt));
+        emit IRoundtable.ActionSkipped(id, 0, 0);
+        rt.batch(items);
+        vm.assertEq(rt.transcriptOf(id), transcript, "transcript unchanged");
+    }
+
+    /// @dev Another party's complaint after the abort is refused as closed, not skipped: it was never recorded.
+    function test_complaintByAnotherPartyAfterTheAbortIsRejected() public {
+        _acceptAll(id);
+        rt.applySigned(_signedComplaint(0, 1));
+        IRoundtable.SignedAction[] memory items = new IRoundtable.SignedAction[](1);
+        items[0] = _signedComplaint(2, 1);
+        vm.expectEmit(address(rt));
+        emit IRoundtable.ActionRejected(
+            id,
+            0,
+            2,
+            abi.encodeWithSelector(IRoundtable.RoundtableSessionClosed.selector, id, IRoundtable.Status.Aborted)
+        );
+        rt.batch(items);
+    }
+
+    /// @dev One batch: the complaint lands, its copy is skipped, another party's complaint is rejected.
+    function test_complaintAndItsCopyInOneBatch() public {
+        _acceptAll(id);
+        IRoundtable.SignedAction[] memory items = new IRoundtable.SignedAction[](3);
+        items[0] = _signedComplaint(0, 1);
+        items[1] = items[0];
+        items[2] = _signedComplaint(2, 1);
+        vm.expectEmit(address(rt));
+        emit IRoundtable.ComplaintFiled(id, accounts[0], 0, 1, 1, items[0].data);
+        vm.expectEmit(address(rt));
+        emit IRoundtable.ActionSkipped(id, 1, 0);
+        vm.expectEmit(address(rt));
+        emit IRoundtable.ActionRejected(
+            id,
+            2,
+            2,
+            abi.encodeWithSelector(IRoundtable.RoundtableSessionClosed.selector, id, IRoundtable.Status.Aborted)
+        );
+        rt.batch(items);
+        _assertPhase(id, IRoundtable.Phase.Aborted, "aborted once");
     }
 
     function test_batchItemWithoutASignatureIsRejected() public {
@@ -245,21 +318,6 @@ contract RoundtableBatchTest is RoundtableTestBase {
     }
 }
 
-/// @notice Measures the gas of one call with gasleft() in a frame of its own, so the caller's memory (large in
-/// these tests) adds nothing, and with the target's account and storage marked cold, as in a fresh transaction.
-contract GasProbe {
-    Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
-
-    function measure(address sender, address target, bytes calldata data) external returns (uint256 used) {
-        vm.cool(target);
-        vm.prank(sender);
-        uint256 before = gasleft();
-        (bool ok, ) = target.call(data);
-        used = before - gasleft();
-        vm.assertTrue(ok, "measured call succeeds");
-    }
-}
-
 /// @notice The largest sessions (255 parties, threats C4 and C6): the worst single transactions against a stated
 /// bound of 5,000,000 gas. Every measured action is the first of its test, on state built in setUp, so storage
 /// writes are priced as in a transaction of their own; the figure adds the intrinsic and calldata cost.
@@ -312,13 +370,12 @@ contract RoundtableGasTest is RoundtableTestBase {
     }
 
     function test_C6_firstAcceptanceAt255Parties() public {
-        bytes memory call = abi.encodeCall(rt.accept, (fresh, 0, rt.configHashOf(fresh), _encryptionKey(0)));
+        bytes memory call = _acceptCall(fresh, 0);
         _measure("accept (first), 255 parties", accounts[0], call);
     }
 
     function test_C6_lastAcceptanceStartsTheSessionAt255Parties() public {
-        bytes32 configHash = rt.configHashOf(almostAccepted);
-        bytes memory call = abi.encodeCall(rt.accept, (almostAccepted, 254, configHash, _encryptionKey(254)));
+        bytes memory call = _acceptCall(almostAccepted, 254);
         _measure("accept (last, opens round 1), 255 parties", accounts[254], call);
         vm.assertEq(rt.sessionState(almostAccepted).round, 1, "started");
     }
@@ -360,8 +417,8 @@ contract RoundtableGasTest is RoundtableTestBase {
         address[] memory three = new address[](3);
         for (uint256 i = 0; i < 3; ++i) three[i] = accounts[i];
         uint256 small = _create(_plainKeygenConfig(three, 2));
-        bytes memory smallCall = abi.encodeCall(rt.accept, (small, 0, rt.configHashOf(small), _encryptionKey(0)));
-        bytes memory largeCall = abi.encodeCall(rt.accept, (fresh, 0, rt.configHashOf(fresh), _encryptionKey(0)));
+        bytes memory smallCall = _acceptCall(small, 0);
+        bytes memory largeCall = _acceptCall(fresh, 0);
         uint256 atMax = probe.measure(accounts[0], address(rt), largeCall);
         uint256 atThree = probe.measure(accounts[0], address(rt), smallCall);
         console.log("accept: %d gas at 3 parties, %d gas at 255 parties", atThree, atMax);

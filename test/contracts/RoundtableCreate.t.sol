@@ -20,7 +20,7 @@ contract RoundtableCreateTest is RoundtableTestBase {
 
     // ─────────────────────────────────────────────── parties and threshold
 
-    function test_C8_rejectsZeroThreshold() public {
+    function test_C8_B7_rejectsZeroThreshold() public {
         _expectCreateRevert(
             _keygenConfig(accounts, 0),
             abi.encodeWithSelector(IRoundtable.RoundtableInvalidThreshold.selector, 0, 3)
@@ -61,7 +61,7 @@ contract RoundtableCreateTest is RoundtableTestBase {
         parties[0] = address(0);
         parties[1] = accounts[0];
         _expectCreateRevert(
-            _keygenConfig(parties, 1),
+            _keygenConfig(parties, 2),
             abi.encodeWithSelector(IRoundtable.RoundtableInvalidParty.selector, 0, address(0))
         );
     }
@@ -77,16 +77,62 @@ contract RoundtableCreateTest is RoundtableTestBase {
 
     function test_C8_rejectsNoParties() public {
         _expectCreateRevert(
-            _keygenConfig(new address[](0), 1),
-            abi.encodeWithSelector(IRoundtable.RoundtableInvalidPartyCount.selector, 0, MAX_PARTIES)
+            _keygenConfig(new address[](0), 2),
+            abi.encodeWithSelector(IRoundtable.RoundtableInvalidPartyCount.selector, 0, MIN_PARTIES, MAX_PARTIES)
         );
     }
 
     function test_C8_rejectsPartyCountOverTheCap() public {
         _expectCreateRevert(
-            _keygenConfig(_plainParties(256), 1),
-            abi.encodeWithSelector(IRoundtable.RoundtableInvalidPartyCount.selector, 256, MAX_PARTIES)
+            _keygenConfig(_plainParties(256), 2),
+            abi.encodeWithSelector(IRoundtable.RoundtableInvalidPartyCount.selector, 256, MIN_PARTIES, MAX_PARTIES)
         );
+    }
+
+    // ─────────────────────────── parameters the protocol cannot run (B7)
+
+    /// @dev Threat B7: one party alone holds the whole key; refused at creation, before anyone can be blamed.
+    function test_B7_rejectsASinglePartyWithThresholdOne() public {
+        _expectCreateRevert(
+            _keygenConfig(_plainParties(1), 1),
+            abi.encodeWithSelector(IRoundtable.RoundtableInvalidPartyCount.selector, 1, MIN_PARTIES, MAX_PARTIES)
+        );
+    }
+
+    /// @dev The party count is checked first, so a single party is refused as such whatever its threshold.
+    function test_B7_rejectsASinglePartyWhateverTheThreshold() public {
+        for (uint8 t = 0; t <= 2; ++t) {
+            _expectCreateRevert(
+                _keygenConfig(_plainParties(1), t),
+                abi.encodeWithSelector(IRoundtable.RoundtableInvalidPartyCount.selector, 1, MIN_PARTIES, MAX_PARTIES)
+            );
+        }
+    }
+
+    /// @dev Threat B7: FROST refuses t = 1 (any single share is the key).
+    function test_B7_rejectsThresholdOne() public {
+        _expectCreateRevert(
+            _keygenConfig(accounts, 1),
+            abi.encodeWithSelector(IRoundtable.RoundtableInvalidThreshold.selector, 1, 3)
+        );
+    }
+
+    function test_B7_rejectsThresholdOneOfTwo() public {
+        _expectCreateRevert(
+            _keygenConfig(_plainParties(2), 1),
+            abi.encodeWithSelector(IRoundtable.RoundtableInvalidThreshold.selector, 1, 2)
+        );
+    }
+
+    function test_B7_acceptsTheSmallestRunnableSessionTwoOfTwo() public {
+        uint256 id = _create(_keygenConfig(_plainParties(2), 2));
+        vm.assertEq(rt.sessionState(id).partyCount, 2, "two parties");
+        vm.assertEq(rt.thresholdOf(id), 2, "threshold two");
+    }
+
+    function test_B7_minimumsAreTheContractsConstants() public view {
+        vm.assertEq(rt.MIN_PARTIES(), MIN_PARTIES, "MIN_PARTIES");
+        vm.assertEq(rt.MIN_THRESHOLD(), MIN_THRESHOLD, "MIN_THRESHOLD");
     }
 
     function test_C8_acceptsPartyCountAtTheCap() public {
@@ -362,6 +408,7 @@ contract RoundtableCreateTest is RoundtableTestBase {
         uint256 roundCountSeed
     ) public {
         uint256 n = _bound(nSeed, 0, 300);
+        // t is drawn around every bound: 0, 1 (B7), 2, n and n + 1.
         uint8 t = uint8(_bound(tSeed, 0, n < 255 ? n + 1 : 255));
         uint32 acceptance = uint32(_bound(acceptanceSeed, 0, 2 * MAX_DURATION));
         uint32 roundDuration = uint32(_bound(roundDurationSeed, 0, 2 * MAX_DURATION));
@@ -372,9 +419,9 @@ contract RoundtableCreateTest is RoundtableTestBase {
         for (uint256 i = 0; i < roundCount; ++i) config.rounds[i].duration = roundDuration;
 
         bytes memory err;
-        if (n == 0 || n > MAX_PARTIES) {
-            err = abi.encodeWithSelector(IRoundtable.RoundtableInvalidPartyCount.selector, n, MAX_PARTIES);
-        } else if (t == 0 || t > n) {
+        if (n < MIN_PARTIES || n > MAX_PARTIES) {
+            err = abi.encodeWithSelector(IRoundtable.RoundtableInvalidPartyCount.selector, n, MIN_PARTIES, MAX_PARTIES);
+        } else if (t < MIN_THRESHOLD || t > n) {
             err = abi.encodeWithSelector(IRoundtable.RoundtableInvalidThreshold.selector, t, n);
         } else if (roundCount == 0 || roundCount > MAX_ROUNDS) {
             err = abi.encodeWithSelector(IRoundtable.RoundtableInvalidRoundCount.selector, roundCount, MAX_ROUNDS);

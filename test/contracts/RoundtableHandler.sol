@@ -69,7 +69,7 @@ contract RoundtableHandler is RoundtableTestBase {
     function create(uint256 seed) external {
         if (sessions.length >= MAX_SESSIONS) return;
         IRoundtable.SessionConfig memory config;
-        (address[] memory parties, uint256[] memory partyKeys) = _subset(pool, poolKeys, seed, 1);
+        (address[] memory parties, uint256[] memory partyKeys) = _subset(pool, poolKeys, seed, MIN_PARTIES);
         uint256 keyId = _finalizedKeygen(seed >> 8);
         if (keyId != 0 && (seed >> 16) % 2 == 0) {
             uint8 t = rt.thresholdOf(keyId);
@@ -80,7 +80,7 @@ contract RoundtableHandler is RoundtableTestBase {
             config.keySession = keyId;
             config.message = keccak256(abi.encode("message", seed));
         } else {
-            uint8 t = uint8(_bound(seed >> 32, 1, parties.length));
+            uint8 t = uint8(_bound(seed >> 32, MIN_THRESHOLD, parties.length));
             config = _plainKeygenConfig(parties, t);
         }
         config.acceptanceDuration = uint32(_bound(seed >> 40, 1 hours, 2 days));
@@ -295,7 +295,7 @@ contract RoundtableHandler is RoundtableTestBase {
                     party,
                     0,
                     rt.configHashOf(sessionId),
-                    _encryptionKey(party)
+                    _acceptData(sessionId, party, address(0))
                 );
         }
         bytes memory payload = _payload(
@@ -324,7 +324,12 @@ contract RoundtableHandler is RoundtableTestBase {
     ) internal returns (bool ok) {
         bytes memory call;
         if (a.action == IRoundtable.ActionType.Accept) {
-            call = abi.encodeCall(rt.accept, (sessionId, a.party, a.word, a.data));
+            // Signed Accept data is key (33) | proof (64) | optional delegate (20).
+            address delegate = a.data.length > 97 ? address(bytes20(_slice(a.data, 97, 117))) : address(0);
+            call = abi.encodeCall(
+                rt.accept,
+                (sessionId, a.party, a.word, _slice(a.data, 0, 33), _slice(a.data, 33, 97), delegate)
+            );
         } else if (a.action == IRoundtable.ActionType.Commit) {
             call = abi.encodeCall(rt.commit, (sessionId, a.party, a.round, a.word));
         } else if (a.action == IRoundtable.ActionType.Submit) {
@@ -343,19 +348,13 @@ contract RoundtableHandler is RoundtableTestBase {
 
     /// @dev The EIP-712 struct hash of `a`, computed here from the type strings, not by the contract.
     function _structHash(IRoundtable.SignedAction memory a) internal pure returns (bytes32) {
-        if (a.action == IRoundtable.ActionType.Accept) return _acceptStructHash(a.sessionId, a.word, a.data);
-        if (a.action == IRoundtable.ActionType.Commit) return _commitStructHash(a.sessionId, a.round, a.word);
-        if (a.action == IRoundtable.ActionType.Submit) return _submitStructHash(a.sessionId, a.round, a.data);
-        return
-            keccak256(
-                abi.encode(
-                    keccak256("Complain(uint256 sessionId,uint8 round,uint8 accused,bytes evidence)"),
-                    a.sessionId,
-                    a.round,
-                    a.accused,
-                    keccak256(a.data)
-                )
-            );
+        if (a.action == IRoundtable.ActionType.Accept) {
+            address delegate = a.data.length > 97 ? address(bytes20(_slice(a.data, 97, 117))) : address(0);
+            return _acceptStructHash(a.sessionId, a.party, a.word, _slice(a.data, 0, 33), delegate);
+        }
+        if (a.action == IRoundtable.ActionType.Commit) return _commitStructHash(a.sessionId, a.party, a.round, a.word);
+        if (a.action == IRoundtable.ActionType.Submit) return _submitStructHash(a.sessionId, a.party, a.round, a.data);
+        return _complainStructHash(a.sessionId, a.party, a.round, a.accused, a.data);
     }
 
     /// @dev A subset of `from` (kept in order) of at least `min` members, chosen by the bits of `seed`.

@@ -44,7 +44,8 @@ contract RoundtableInvariantTest is RoundtableTestBase {
             uint256 sessionId = handler.sessions(i);
             uint256 n = rt.partiesOf(sessionId).length;
             uint256 t = rt.thresholdOf(sessionId);
-            vm.assertGe(t, 1, "t >= 1");
+            vm.assertGe(t, MIN_THRESHOLD, "t >= 2");
+            vm.assertGe(n, MIN_PARTIES, "n >= 2");
             vm.assertLe(t, n, "t <= n");
             vm.assertLe(n, MAX_PARTIES, "n <= 255");
         }

@@ -49,7 +49,7 @@ contract RoundtableSignaturesTest is RoundtableTestBase {
 
     function test_applySignedRecordsAPartysSubmissionSentByAnyone() public {
         IRoundtable.SignedAction memory a = _signedSubmit(id, 1, 2, _round2Payload(3, 1));
-        bytes32 transcript = _fold(rt.transcriptOf(id), 1, _submitStructHash(id, 2, a.data));
+        bytes32 transcript = _fold(rt.transcriptOf(id), 1, _submitStructHash(id, 1, 2, a.data));
         vm.expectEmit(address(rt));
         emit IRoundtable.PayloadSubmitted(id, accounts[1], 1, 2, a.data);
         vm.prank(STRANGER);
@@ -70,7 +70,9 @@ contract RoundtableSignaturesTest is RoundtableTestBase {
                 address(rt)
             )
         );
-        bytes32 expected = keccak256(abi.encodePacked(hex"1901", domainSeparator, _submitStructHash(id, 2, payload)));
+        bytes32 expected = keccak256(
+            abi.encodePacked(hex"1901", domainSeparator, _submitStructHash(id, 0, 2, payload))
+        );
         vm.assertEq(rt.digestOf(a), expected, "digest");
     }
 
@@ -119,7 +121,9 @@ contract RoundtableSignaturesTest is RoundtableTestBase {
         _acceptAll(fresh);
         _assertPhase(fresh, IRoundtable.Phase.Committing, "commit phase open");
 
-        bytes memory data = abi.encodePacked(word);
+        // An acceptance's data must hold a key and its proof, or it has no digest at all.
+        bytes memory data =
+            signedType == IRoundtable.ActionType.Accept ? _acceptData(fresh, 0, address(0)) : abi.encodePacked(word);
         IRoundtable.SignedAction memory a = _action(signedType, fresh, 0, 1, word, data);
         a.accused = accused;
         a = _sign(keys[0], a);
@@ -184,14 +188,47 @@ contract RoundtableSignaturesTest is RoundtableTestBase {
         rt.applySigned(b);
     }
 
-    function test_C1_acceptanceSignatureForAnotherSessionRejected() public {
+    /// @dev Threat B9 too: a clone session with the same configuration. As relayed, the key proof names the first
+    /// session; with a valid proof for the clone, the party's signature still names the first.
+    function test_C1_B9_acceptanceSignatureForAnotherSessionRejected() public {
         uint256 a1 = _create(_keygenConfig(accounts, T));
         uint256 a2 = _create(_keygenConfig(accounts, T));
         vm.assertEq(rt.configHashOf(a1), rt.configHashOf(a2), "identical configurations");
         IRoundtable.SignedAction memory a = _signedAccept(a1, 0);
         a.sessionId = a2;
+        vm.expectRevert(
+            abi.encodeWithSelector(IRoundtable.RoundtableInvalidKeyProof.selector, a2, 0, bytes32(ENCRYPTION_X))
+        );
+        rt.applySigned(a);
+
+        a.data = _acceptData(a2, 0, address(0));
         vm.expectRevert(_invalidSignature(a2, 0));
         rt.applySigned(a);
+    }
+
+    /// @dev Threat B9: the confirmation a party signs names chain and contract (the EIP-712 domain) and session.
+    function test_B9_acceptanceDigestNamesChainContractAndSession() public {
+        uint256 a1 = _create(_keygenConfig(accounts, T));
+        uint256 a2 = _create(_keygenConfig(accounts, T));
+        IRoundtable.SignedAction memory a = _action(
+            IRoundtable.ActionType.Accept,
+            a1,
+            0,
+            0,
+            rt.configHashOf(a1),
+            _acceptData(a1, 0, address(0))
+        );
+        bytes32 home = rt.digestOf(a);
+        Roundtable twin = new Roundtable();
+        vm.assertNotEq(twin.digestOf(a), home, "contract");
+        a.sessionId = a2;
+        vm.assertNotEq(rt.digestOf(a), home, "session");
+        a.sessionId = a1;
+        uint256 chain = block.chainid;
+        vm.chainId(chain + 1);
+        vm.assertNotEq(rt.digestOf(a), home, "chain");
+        vm.chainId(chain);
+        vm.assertEq(rt.digestOf(a), home, "the same action on its own chain, contract and session");
     }
 
     // ─────────────────────────────────────────────────────── tampering (S2)
@@ -275,7 +312,7 @@ contract RoundtableSignaturesTest is RoundtableTestBase {
 
         IRoundtable.SignedAction memory acceptance = _signedAccept(sessionId, w);
         vm.expectEmit(address(rt));
-        emit IRoundtable.PartyAccepted(sessionId, address(wallet), w, _encryptionKey(w));
+        emit IRoundtable.PartyAccepted(sessionId, address(wallet), w, _encryptionKey(), address(0));
         rt.applySigned(acceptance);
 
         _acceptOthers(sessionId, w);
@@ -300,7 +337,7 @@ contract RoundtableSignaturesTest is RoundtableTestBase {
         uint256 ownerKey = 0xA11CE;
         OwnedWallet wallet = new OwnedWallet(vm.addr(ownerKey));
         (uint256 sessionId, uint8 w) = _sessionWithWallet(address(wallet), ownerKey);
-        bytes memory call = abi.encodeCall(rt.accept, (sessionId, w, rt.configHashOf(sessionId), _encryptionKey(w)));
+        bytes memory call = _acceptCall(sessionId, w);
         vm.prank(vm.addr(ownerKey));
         wallet.execute(address(rt), call);
         vm.assertEq(rt.sessionState(sessionId).acted, uint256(1) << w, "wallet accepted directly");

@@ -11,6 +11,19 @@ abstract contract RoundtableTestBase {
     Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
 
     uint256 internal constant SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
+    uint256 internal constant SECP256K1_P = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F;
+    uint256 internal constant SECP256K1_GX = 0x79BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798;
+
+    /// @dev The tests' encryption key: secret d, and x of d·G, whose y is even.
+    uint256 internal constant ENCRYPTION_SECRET = 0x0000726f756e647461626c65207465737420656e6372797074696f6e206b6579;
+    uint256 internal constant ENCRYPTION_X = 0xb0c6c30f2a6b98e00c1f44b03acc31c7189e2844b60ec2018ef95c0a44303823;
+    /// @dev The key proofs' fixed nonce k, and x of R = k·G, whose y is even.
+    uint256 internal constant PROOF_NONCE = 0x0000000000726f756e647461626c6520746573742070726f6f66206e6f6e6365;
+    uint256 internal constant PROOF_RX = 0xe20db2d1cec5d2c7f09c57def655cf997d8e6b76601fc3bee8fd0f9c8bf37c3d;
+    /// @dev sha256("BIP0340/challenge").
+    bytes32 internal constant BIP340_CHALLENGE_TAG = sha256("BIP0340/challenge");
+    uint256 internal constant MIN_PARTIES = 2;
+    uint256 internal constant MIN_THRESHOLD = 2;
     uint256 internal constant MAX_PARTIES = 255;
     uint256 internal constant MAX_ROUNDS = 7;
     uint256 internal constant MAX_DURATION = 30 days;
@@ -172,9 +185,58 @@ abstract contract RoundtableTestBase {
 
     // ─────────────────────────────────────────────────────── payloads
 
-    /// @dev A compressed secp256k1 point's shape (0x02 | x); the contract checks only the shape.
-    function _encryptionKey(uint256 party) internal pure returns (bytes memory) {
-        return abi.encodePacked(bytes1(0x02), keccak256(abi.encode("encryption key", party)));
+    /// @dev The one encryption key every party registers: 0x02 | x of d·G (even y). A key proof is bound to its
+    /// session and party by its digest, so the contract accepts the same key for every party.
+    function _encryptionKey() internal pure returns (bytes memory) {
+        return abi.encodePacked(bytes1(0x02), ENCRYPTION_X);
+    }
+
+    /// @dev The BIP-340 proof of possession of {_encryptionKey} for (`target`, `sessionId`, `party`): rx | s with
+    /// s = k + e·d mod n and e = int(hash_BIP0340/challenge(rx | x | m)) mod n (BIP-340's Sign, with d and R = k·G
+    /// both of even y, so neither is negated). The nonce is fixed: insecure, and harmless in tests.
+    function _keyProofFor(
+        Roundtable target,
+        uint256 sessionId,
+        uint8 party,
+        bytes memory key
+    ) internal view returns (bytes memory) {
+        bytes32 m = target.keyProofDigestOf(sessionId, party, key);
+        bytes32 x = bytes32(ENCRYPTION_X);
+        if (key.length == 33) {
+            assembly ("memory-safe") {
+                x := mload(add(key, 0x21))
+            }
+        }
+        uint256 e =
+            uint256(sha256(abi.encodePacked(BIP340_CHALLENGE_TAG, BIP340_CHALLENGE_TAG, PROOF_RX, x, m))) % SECP256K1_N;
+        uint256 s = addmod(PROOF_NONCE, mulmod(e, ENCRYPTION_SECRET, SECP256K1_N), SECP256K1_N);
+        return abi.encodePacked(PROOF_RX, s);
+    }
+
+    function _keyProof(uint256 sessionId, uint8 party) internal view returns (bytes memory) {
+        return _keyProofFor(rt, sessionId, party, _encryptionKey());
+    }
+
+    /// @dev A SignedAction's Accept data: key (33) | proof (64), then the delegate (20) unless it is zero.
+    function _acceptData(uint256 sessionId, uint8 party, address delegate) internal view returns (bytes memory) {
+        bytes memory data = abi.encodePacked(_encryptionKey(), _keyProof(sessionId, party));
+        return delegate == address(0) ? data : abi.encodePacked(data, delegate);
+    }
+
+    /// @dev The calldata of `party`'s correct direct acceptance of `sessionId`, naming no delegate.
+    function _acceptCall(uint256 sessionId, uint8 party) internal view returns (bytes memory) {
+        return
+            abi.encodeCall(
+                rt.accept,
+                (
+                    sessionId,
+                    party,
+                    rt.configHashOf(sessionId),
+                    _encryptionKey(),
+                    _keyProof(sessionId, party),
+                    address(0)
+                )
+            );
     }
 
     function _payload(uint256 length, uint256 seed) internal pure returns (bytes memory out) {
@@ -207,9 +269,7 @@ abstract contract RoundtableTestBase {
     // ────────────────────────────────────────────────── direct actions
 
     function _accept(uint256 sessionId, uint8 party) internal {
-        bytes32 configHash = rt.configHashOf(sessionId);
-        vm.prank(accounts[party]);
-        rt.accept(sessionId, party, configHash, _encryptionKey(party));
+        _acceptAs(accounts[party], sessionId, party);
     }
 
     function _acceptAll(uint256 sessionId) internal {
@@ -217,9 +277,16 @@ abstract contract RoundtableTestBase {
     }
 
     function _acceptAs(address account, uint256 sessionId, uint8 party) internal {
+        _acceptNaming(account, sessionId, party, address(0));
+    }
+
+    /// @dev `account` accepts for `party` with a valid key proof, naming `delegate` (zero for none).
+    function _acceptNaming(address account, uint256 sessionId, uint8 party, address delegate) internal {
         bytes32 configHash = rt.configHashOf(sessionId);
+        bytes memory key = _encryptionKey();
+        bytes memory proof = _keyProof(sessionId, party);
         vm.prank(account);
-        rt.accept(sessionId, party, configHash, _encryptionKey(party));
+        rt.accept(sessionId, party, configHash, key, proof, delegate);
     }
 
     function _submitAs(address account, uint256 sessionId, uint8 party, uint8 round, bytes memory payload) internal {
@@ -301,7 +368,7 @@ abstract contract RoundtableTestBase {
             party,
             0,
             rt.configHashOf(sessionId),
-            _encryptionKey(party)
+            _acceptData(sessionId, party, address(0))
         );
         return _sign(keys[party], a);
     }
@@ -317,13 +384,19 @@ abstract contract RoundtableTestBase {
 
     // ─────────────────────────────────────────────────────── hashing
 
-    /// @dev The EIP-712 struct hash of a Submit, written out independently of the contract.
-    function _submitStructHash(uint256 sessionId, uint8 round, bytes memory payload) internal pure returns (bytes32) {
+    /// @dev The EIP-712 struct hashes, written out from their type strings independently of the contract.
+    function _submitStructHash(
+        uint256 sessionId,
+        uint8 party,
+        uint8 round,
+        bytes memory payload
+    ) internal pure returns (bytes32) {
         return
             keccak256(
                 abi.encode(
-                    keccak256("Submit(uint256 sessionId,uint8 round,bytes payload)"),
+                    keccak256("Submit(uint256 sessionId,uint8 party,uint8 round,bytes payload)"),
                     sessionId,
+                    party,
                     round,
                     keccak256(payload)
                 )
@@ -332,28 +405,60 @@ abstract contract RoundtableTestBase {
 
     function _acceptStructHash(
         uint256 sessionId,
+        uint8 party,
         bytes32 configHash,
-        bytes memory encryptionKey
+        bytes memory encryptionKey,
+        address delegate
     ) internal pure returns (bytes32) {
         return
             keccak256(
                 abi.encode(
-                    keccak256("Accept(uint256 sessionId,bytes32 configHash,bytes encryptionKey)"),
+                    keccak256(
+                        "Accept(uint256 sessionId,uint8 party,bytes32 configHash,bytes encryptionKey,address delegate)"
+                    ),
                     sessionId,
+                    party,
                     configHash,
-                    keccak256(encryptionKey)
+                    keccak256(encryptionKey),
+                    delegate
                 )
             );
     }
 
-    function _commitStructHash(uint256 sessionId, uint8 round, bytes32 commitment) internal pure returns (bytes32) {
+    function _commitStructHash(
+        uint256 sessionId,
+        uint8 party,
+        uint8 round,
+        bytes32 commitment
+    ) internal pure returns (bytes32) {
         return
             keccak256(
                 abi.encode(
-                    keccak256("Commit(uint256 sessionId,uint8 round,bytes32 commitment)"),
+                    keccak256("Commit(uint256 sessionId,uint8 party,uint8 round,bytes32 commitment)"),
                     sessionId,
+                    party,
                     round,
                     commitment
+                )
+            );
+    }
+
+    function _complainStructHash(
+        uint256 sessionId,
+        uint8 party,
+        uint8 round,
+        uint8 accused,
+        bytes memory evidence
+    ) internal pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(
+                    keccak256("Complain(uint256 sessionId,uint8 party,uint8 round,uint8 accused,bytes evidence)"),
+                    sessionId,
+                    party,
+                    round,
+                    accused,
+                    keccak256(evidence)
                 )
             );
     }
@@ -376,6 +481,12 @@ abstract contract RoundtableTestBase {
         }
         uint256 remBelow = (min - x) % size;
         return remBelow == 0 ? min : max - remBelow + 1;
+    }
+
+    /// @dev bytes `data[start:end]` of a memory array.
+    function _slice(bytes memory data, uint256 start, uint256 end) internal pure returns (bytes memory out) {
+        out = new bytes(end - start);
+        for (uint256 i = start; i < end; ++i) out[i - start] = data[i];
     }
 
     function _phase(uint256 sessionId) internal view returns (IRoundtable.Phase) {

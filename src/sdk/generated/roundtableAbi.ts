@@ -172,6 +172,48 @@ export const roundtableAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "sessionId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint8",
+        "name": "party",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint256",
+        "name": "length",
+        "type": "uint256"
+      }
+    ],
+    "name": "RoundtableInvalidAcceptData",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "sessionId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint8",
+        "name": "party",
+        "type": "uint8"
+      },
+      {
+        "internalType": "address",
+        "name": "delegate",
+        "type": "address"
+      }
+    ],
+    "name": "RoundtableInvalidDelegate",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "round",
         "type": "uint256"
       },
@@ -208,6 +250,27 @@ export const roundtableAbi = [
       }
     ],
     "name": "RoundtableInvalidEncryptionKey",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "sessionId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint8",
+        "name": "party",
+        "type": "uint8"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "x",
+        "type": "bytes32"
+      }
+    ],
+    "name": "RoundtableInvalidKeyProof",
     "type": "error"
   },
   {
@@ -252,6 +315,11 @@ export const roundtableAbi = [
       {
         "internalType": "uint256",
         "name": "count",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "min",
         "type": "uint256"
       },
       {
@@ -335,6 +403,27 @@ export const roundtableAbi = [
       }
     ],
     "name": "RoundtableInvalidThreshold",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "sessionId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint8",
+        "name": "party",
+        "type": "uint8"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "x",
+        "type": "bytes32"
+      }
+    ],
+    "name": "RoundtableKnownEncryptionKey",
     "type": "error"
   },
   {
@@ -807,6 +896,12 @@ export const roundtableAbi = [
         "internalType": "bytes",
         "name": "encryptionKey",
         "type": "bytes"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "delegate",
+        "type": "address"
       }
     ],
     "name": "PartyAccepted",
@@ -1103,6 +1198,19 @@ export const roundtableAbi = [
   },
   {
     "inputs": [],
+    "name": "KEY_PROOF_BYTES",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "MAX_DURATION",
     "outputs": [
       {
@@ -1180,6 +1288,32 @@ export const roundtableAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "MIN_PARTIES",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MIN_THRESHOLD",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -1200,6 +1334,16 @@ export const roundtableAbi = [
         "internalType": "bytes",
         "name": "encryptionKey",
         "type": "bytes"
+      },
+      {
+        "internalType": "bytes",
+        "name": "keyProof",
+        "type": "bytes"
+      },
+      {
+        "internalType": "address",
+        "name": "delegate",
+        "type": "address"
       }
     ],
     "name": "accept",
@@ -1549,6 +1693,30 @@ export const roundtableAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "sessionId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint8",
+        "name": "party",
+        "type": "uint8"
+      }
+    ],
+    "name": "delegateOf",
+    "outputs": [
+      {
+        "internalType": "address",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "components": [
           {
             "internalType": "enum IRoundtable.ActionType",
@@ -1760,6 +1928,35 @@ export const roundtableAbi = [
         "internalType": "address",
         "name": "",
         "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "sessionId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint8",
+        "name": "party",
+        "type": "uint8"
+      },
+      {
+        "internalType": "bytes",
+        "name": "encryptionKey",
+        "type": "bytes"
+      }
+    ],
+    "name": "keyProofDigestOf",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
       }
     ],
     "stateMutability": "view",
