@@ -5,29 +5,25 @@
 //
 //   evidence   01 31 | accuser (1) | accused (1) | shared point (33) | DLEQ proof c || z (64)
 //
-// Verdict: the accuser is at fault if the proof fails or the share is right; the accused is at
-// fault if its payloads are malformed, its proof of knowledge fails, or the share does not
-// decrypt, is not a scalar in [1, n), or does not match its commitments.
+// The judge (judge.ts) decides such a complaint with judgeShareEvidence below.
 
 import { bytesToNumberBE } from "@noble/curves/utils.js";
 import { utf8ToBytes } from "@noble/hashes/utils.js";
 import { Fn } from "./ciphersuite.js";
 import {
   type PartySession,
-  requireFrostThreshold,
   type Session,
   sessionBinding,
-  validatePublicContext,
   validateSessionContext,
 } from "./context.js";
-import { shareMatchesCommitments, verifyProofOfKnowledge } from "./dkg.js";
+import { type CheckedKeygenRound1, shareMatchesCommitments } from "./dkg.js";
 import { DLEQ_PROOF_LENGTH, proveDleq, verifyDleq } from "./dleq.js";
 import { ByteReader, ByteWriter, parsePoint } from "./encoding.js";
 import { fail, ProtocolError } from "./errors.js";
-import { ciphertextSlot, decodeKeygenRound2, readKeygenRound1 } from "./payloads.js";
+import { ciphertextSlot, type KeygenRound2Payload } from "./payloads.js";
 import { checkedRandom } from "./random.js";
 import { decryptWithPoint, parseEncryptionSecretKey } from "./shareEncryption.js";
-import type { PublicSessionContext, RandomSource, SessionContext } from "./types.js";
+import type { RandomSource, SessionContext } from "./types.js";
 
 /** Complaint evidence, decoded. */
 export type ComplaintEvidence = {
@@ -133,106 +129,19 @@ export function createComplaintInSession(
   });
 }
 
-/** Who a complaint shows to be at fault, and why. */
-export type ComplaintVerdict = {
-  readonly accuser: number;
-  readonly accused: number;
-  /** The party at fault: `accused` or `accuser`. */
-  readonly faulty: number;
-  readonly role: "accused" | "accuser";
-  readonly reason: ProtocolError;
-};
-
-/** Parameters of {@link judgeComplaint}: public session data only. */
-export type JudgeComplaintParameters = {
-  readonly context: PublicSessionContext;
-  /** The accused's key-generation round-1 payload, from the log. */
-  readonly accusedRound1: Uint8Array;
-  /** The accused's key-generation round-2 payload, from the log. */
-  readonly accusedRound2: Uint8Array;
-  readonly evidence: Uint8Array;
-  /**
-   * The party that submitted the complaint, if known (from the contract). Evidence that names
-   * another accuser is then the submitter's fault.
-   */
-  readonly complainant?: number;
-};
-
 /**
- * Decides a complaint from public data. Anyone (auditor, other parties) gets the same verdict.
- * @throws ProtocolError if the evidence itself cannot be decoded or names parties outside the
- *   session: then blame whoever submitted it.
- * @example
- * ```ts
- * const verdict = judgeComplaint({ context, accusedRound1, accusedRound2, evidence });
- * if (verdict.role === "accused") console.log(`party ${verdict.faulty}: ${verdict.reason.code}`);
- * ```
+ * The DLEQ part of a share complaint, once the judge has found the accused's round-1 and round-2
+ * payloads publicly valid: the accuser is at fault if its proof fails or the share is right; the
+ * accused if the share does not decrypt, is not a scalar in [1, n), or does not match its
+ * commitments.
  */
-export function judgeComplaint(params: JudgeComplaintParameters): ComplaintVerdict {
-  const session = validatePublicContext(params.context);
-  requireFrostThreshold(session);
-  const evidence = decodeComplaintEvidence(params.evidence);
+export function judgeShareEvidence(
+  session: Session,
+  evidence: ComplaintEvidence,
+  accusedRound1: CheckedKeygenRound1,
+  accusedRound2: KeygenRound2Payload,
+): { readonly role: "accused" | "accuser"; readonly reason: ProtocolError } {
   const { accuser, accused } = evidence;
-  for (const [field, index] of [
-    ["accuser", accuser],
-    ["accused", accused],
-  ] as const) {
-    if (index > session.parties) {
-      fail({
-        code: "OUT_OF_RANGE",
-        message: `${field} ${index} is not a party of this ${session.parties}-party session`,
-        field: `complaintEvidence.${field}`,
-      });
-    }
-  }
-  const verdict = (role: "accused" | "accuser", reason: ProtocolError): ComplaintVerdict => ({
-    accuser,
-    accused,
-    role,
-    faulty: role === "accused" ? accused : accuser,
-    reason,
-  });
-  if (params.complainant !== undefined && params.complainant !== accuser) {
-    return {
-      accuser,
-      accused,
-      role: "accuser",
-      faulty: params.complainant,
-      reason: new ProtocolError({
-        code: "UNEXPECTED_PARTY",
-        message: `Party ${params.complainant} submitted evidence in the name of party ${accuser}`,
-        field: "complaintEvidence.accuser",
-        party: params.complainant,
-      }),
-    };
-  }
-
-  // The accused's public payloads must be well formed: if not, it is at fault whatever the proof.
-  let round1: ReturnType<typeof readKeygenRound1>;
-  let ciphertext: Uint8Array;
-  try {
-    round1 = readKeygenRound1(params.accusedRound1, session.suite, session.threshold, accused);
-    const round2 = decodeKeygenRound2(params.accusedRound2, {
-      parties: session.parties,
-      party: accused,
-    });
-    ciphertext = round2.ciphertexts[ciphertextSlot(accused, accuser)]!;
-  } catch (error) {
-    if (error instanceof ProtocolError) return verdict("accused", error.withParty(accused));
-    throw error;
-  }
-  if (!verifyProofOfKnowledge(session.suite, accused, round1)) {
-    return verdict(
-      "accused",
-      new ProtocolError({
-        code: "INVALID_PROOF_OF_KNOWLEDGE",
-        message: `Party ${accused}'s proof of knowledge does not verify`,
-        field: "keygenRound1.proofOfKnowledge",
-        party: accused,
-      }),
-    );
-  }
-
   // decodeComplaintEvidence already checked the point; parsing cannot fail here.
   const shared = parsePoint(evidence.sharedPoint)!;
   const proofOk = verifyDleq({
@@ -243,51 +152,56 @@ export function judgeComplaint(params: JudgeComplaintParameters): ComplaintVerdi
     binding: complaintBinding(session, accuser, accused),
   });
   if (!proofOk) {
-    return verdict(
-      "accuser",
-      new ProtocolError({
+    return {
+      role: "accuser",
+      reason: new ProtocolError({
         code: "INVALID_DLEQ_PROOF",
         message: `Party ${accuser}'s proof that the revealed point is its shared point with party ${accused} does not verify`,
         field: "complaintEvidence.proof",
         party: accuser,
       }),
-    );
+    };
   }
-
+  const ciphertext = accusedRound2.ciphertexts[ciphertextSlot(accused, accuser)]!;
   let share: Uint8Array;
   try {
     share = decryptWithPoint(session, accused, accuser, evidence.sharedPoint, ciphertext);
   } catch (error) {
-    if (error instanceof ProtocolError) return verdict("accused", error.withParty(accused));
+    if (error instanceof ProtocolError)
+      return { role: "accused", reason: error.withParty(accused) };
     throw error;
   }
   const value = bytesToNumberBE(share);
-  const params3 = {
+  const recipient = {
     suite: session.suite,
     identifier: accuser,
     threshold: session.threshold,
     parties: session.parties,
   };
-  if (value === 0n || value >= Fn.ORDER || !shareMatchesCommitments(params3, round1, share)) {
-    return verdict(
-      "accused",
-      new ProtocolError({
+  if (
+    value === 0n ||
+    value >= Fn.ORDER ||
+    !shareMatchesCommitments(recipient, accusedRound1, share)
+  ) {
+    return {
+      role: "accused",
+      reason: new ProtocolError({
         code: "INVALID_SHARE",
         message: `The share party ${accused} sent to party ${accuser} does not match its commitments`,
         field: "keygenRound2.ciphertexts",
         party: accused,
       }),
-    );
+    };
   }
-  return verdict(
-    "accuser",
-    new ProtocolError({
+  return {
+    role: "accuser",
+    reason: new ProtocolError({
       code: "FALSE_COMPLAINT",
       message: `The share party ${accused} sent to party ${accuser} is correct`,
       field: "complaintEvidence",
       party: accuser,
     }),
-  );
+  };
 }
 
 /** The DLEQ proof's context: this session, this ordered pair. */

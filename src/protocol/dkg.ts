@@ -38,7 +38,7 @@ export type CheckedKeygenRound1 = {
 export function keygenRound1(
   params: KeygenParameters,
   rng: (length?: number) => Uint8Array,
-): { coefficients: bigint[]; payload: KeygenRound1Payload } {
+): { coefficients: bigint[]; payload: Omit<KeygenRound1Payload, "bindingSignature"> } {
   const { suite, identifier, threshold, parties } = params;
   const { public: message, secret } = suite.frost.DKG.round1(
     frostIdentifier(suite, identifier),

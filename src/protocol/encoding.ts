@@ -21,6 +21,7 @@ export const EncodingType = {
   signingRound1: 0x21,
   signingRound2: 0x22,
   complaintEvidence: 0x31,
+  publicFaultEvidence: 0x32,
   keygenState: 0x41,
   keyShare: 0x42,
   signingState: 0x43,

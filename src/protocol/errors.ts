@@ -39,6 +39,8 @@ export const protocolErrorCodes = [
   "NONCE_REUSED",
   /** A key-generation proof of knowledge does not verify. */
   "INVALID_PROOF_OF_KNOWLEDGE",
+  /** A key-generation round-1 package is not signed for this session and sender (THREATS B8). */
+  "INVALID_SESSION_BINDING",
   /** An encrypted share does not decrypt under the pair's key. */
   "DECRYPTION_FAILED",
   /** A decrypted share does not match the sender's commitments. */
@@ -47,8 +49,15 @@ export const protocolErrorCodes = [
   "INVALID_SIGNATURE_SHARE",
   /** A Chaum-Pedersen proof in complaint evidence does not verify. */
   "INVALID_DLEQ_PROOF",
-  /** Complaint evidence accuses a party of a share that is in fact correct. */
+  /** Complaint evidence accuses a party of a share or payload that is in fact correct. */
   "FALSE_COMPLAINT",
+  /**
+   * A complaint that cannot stand whatever the payloads: its evidence names other parties or a
+   * later round than the complaint, a payload not in the record, or another fault than its own.
+   */
+  "INVALID_COMPLAINT",
+  /** A party's agreement payload differs from the result the public record implies. */
+  "AGREEMENT_MISMATCH",
   /** A check inside @noble/curves failed for a reason this layer could not attribute. */
   "INTERNAL",
 ] as const;

@@ -11,13 +11,10 @@ export {
 } from "./ciphersuite.js";
 export {
   type ComplaintEvidence,
-  type ComplaintVerdict,
   type CreateComplaintParameters,
   createComplaint,
   decodeComplaintEvidence,
   encodeComplaintEvidence,
-  type JudgeComplaintParameters,
-  judgeComplaint,
 } from "./complaint.js";
 export { MAX_PARTIES } from "./context.js";
 export { verifyProofOfKnowledge } from "./dkg.js";
@@ -30,11 +27,19 @@ export {
   protocolErrorCodes,
 } from "./errors.js";
 export {
+  type AgreementVerdict,
+  type Complaint,
+  type ComplaintVerdict,
+  judgeAgreement,
+  judgeComplaint,
+} from "./judge.js";
+export {
   frostKeygen,
   type KeygenParams,
   type KeygenResult,
   type KeygenSecrets,
 } from "./keygenProtocol.js";
+export { KEY_PROOF_LENGTH, proveKeyPossession, verifyKeyPossession } from "./keyProof.js";
 export {
   ciphertextSlot,
   decodeGroupKey,
@@ -50,11 +55,21 @@ export {
   type KeygenRound1Payload,
   type KeygenRound1Shape,
   type KeygenRound2Payload,
+  type ReadKeygenRound1,
   readKeygenRound1,
   type SigningRound1Payload,
   type SigningRound2Payload,
 } from "./payloads.js";
+export { checkKeygenRound1Payload } from "./publicChecks.js";
+export {
+  decodePublicFaultEvidence,
+  encodePublicFaultEvidence,
+  PUBLIC_FAULT_EVIDENCE_LENGTH,
+  type PublicFaultEvidence,
+} from "./publicFault.js";
 export { secureRandom } from "./random.js";
+export type { PublicRecord, SigningRecord } from "./recordChecks.js";
+export { BINDING_SIGNATURE_LENGTH } from "./round1Binding.js";
 export {
   assertUnconsumed,
   decodeKeygenState,
@@ -80,10 +95,13 @@ export {
   aggregateSignature,
   commitNonces,
   groupPublicKey,
+  type PublicKeyPackage,
   type SigningCommitment,
   type SigningNonces,
   signShare,
+  verifySignatureShare,
 } from "./signing.js";
+export { keyFromKeygenRecord, type SigningKeyMaterial } from "./signingKey.js";
 export {
   frostSigning,
   MESSAGE_DIGEST_LENGTH,

@@ -25,10 +25,11 @@ import {
   decodeKeygenRound2,
   encodeKeygenRound1,
   encodeKeygenRound2,
-  readKeygenRound1,
 } from "./payloads.js";
+import { readBoundKeygenRound1 } from "./publicChecks.js";
 import { checkedRandom } from "./random.js";
-import { collectRound, decodeEach, expectRound } from "./rounds.js";
+import { signRound1Binding } from "./round1Binding.js";
+import { collectRound, decodeEach, expectRound, publicAccusations } from "./rounds.js";
 import {
   decodeKeygenState,
   encodeKeygenState,
@@ -80,7 +81,16 @@ export const frostKeygen: ProtocolPlugin<KeygenParams, KeygenSecrets, KeygenResu
 function startKeygen(input: StartInput<KeygenParams, KeygenSecrets>): RoundOutput<KeygenResult> {
   const session = checkedSession(input.context);
   parseEncryptionSecretKey(session, input.secrets.encryptionSecretKey);
-  const { coefficients, payload } = keygenRound1(parameters(session), checkedRandom(input.random));
+  const random = checkedRandom(input.random);
+  const { coefficients, payload } = keygenRound1(parameters(session), random);
+  // Drawn after noble's draws, so the standard vectors' polynomial and proof stay reproducible.
+  const bindingSignature = signRound1Binding(
+    session,
+    session.self,
+    coefficients[0]!,
+    payload.commitments[0]!,
+    random(32),
+  );
   const state: KeygenState = {
     ciphersuite: session.suite.id,
     contextDigest: digest(session),
@@ -91,7 +101,7 @@ function startKeygen(input: StartInput<KeygenParams, KeygenSecrets>): RoundOutpu
   return {
     kind: "payload",
     round: 1,
-    payload: encodeKeygenRound1(payload),
+    payload: encodeKeygenRound1({ ...payload, bindingSignature }),
     state: encodeKeygenState(state),
   };
 }
@@ -114,17 +124,12 @@ function nextKeygen(input: NextInput<KeygenParams, KeygenSecrets>): RoundOutput<
   }
   expectRound(input, state.round + 1, frostKeygen.rounds);
   const round1Bytes = collectRound(session, input.received, 1);
-  const round1 = decodeEach(round1Bytes, (bytes, party) => {
-    const { commitments, proofOfKnowledge } = readKeygenRound1(
-      bytes,
-      session.suite,
-      session.threshold,
-      party,
-    );
-    const checked: CheckedKeygenRound1 = { commitments, proofOfKnowledge };
-    return checked;
-  });
-  if (!round1.ok) return blame(input.round, round1.faults);
+  // Session bindings are checked here, before noble sees the packages (THREATS B8).
+  const round1 = decodeEach(
+    round1Bytes,
+    (bytes, party): CheckedKeygenRound1 => readBoundKeygenRound1(session, party, bytes),
+  );
+  if (!round1.ok) return blame(session, input.round, 1, round1.faults);
 
   if (state.round === 1) {
     return keygenSendShares(session, secret, state, round1.value, round1Bytes);
@@ -150,7 +155,7 @@ function keygenSendShares(
   round1Bytes: ReadonlyMap<number, Uint8Array>,
 ): RoundOutput<KeygenResult> {
   const shares = keygenRound2(parameters(session), state.coefficients, round1);
-  if (!shares.ok) return blame(2, shares.faults);
+  if (!shares.ok) return blame(session, 2, 1, shares.faults);
   const ciphertexts: Uint8Array[] = [];
   const receiveKeys: Uint8Array[] = [];
   for (let peer = 1; peer <= session.parties; peer++) {
@@ -187,7 +192,7 @@ function keygenFinish(
   const round2 = decodeEach(collectRound(session, input.received, 2), (bytes, party) =>
     decodeKeygenRound2(bytes, { parties: session.parties, party }),
   );
-  if (!round2.ok) return blame(3, round2.faults);
+  if (!round2.ok) return blame(session, 3, 2, round2.faults);
 
   // Shares that do not decrypt are provable only by this party: complain with evidence.
   const shares = new Map<number, Uint8Array>();
@@ -235,12 +240,14 @@ function complain(
   return { kind: "blame", round: 3, accusations };
 }
 
-function blame(round: number, faults: readonly ProtocolError[]): RoundOutput<KeygenResult> {
-  return {
-    kind: "blame",
-    round,
-    accusations: faults.map((reason) => ({ accused: reason.party!, reason })),
-  };
+/** Public faults of the payloads of `faultRound`: anyone can re-check them, so the evidence only points. */
+function blame(
+  session: PartySession,
+  round: number,
+  faultRound: number,
+  faults: readonly ProtocolError[],
+): RoundOutput<KeygenResult> {
+  return { kind: "blame", round, accusations: publicAccusations(session.self, faultRound, faults) };
 }
 
 function checkedSession(context: StartInput<KeygenParams, KeygenSecrets>["context"]): PartySession {

@@ -1,7 +1,8 @@
 // Wire formats of the round payloads that travel through the contract (calldata and events).
 //
 //   keygen round 1   01 11 | t × commitment (33) | proof of knowledge (65 RFC 9591: R33 || z32;
-//                                                   64 Taproot: x(R)32 || z32)
+//                                                   64 Taproot: x(R)32 || z32) |
+//                    session binding: BIP-340 signature by a0 (64), see round1Binding.ts
 //   keygen round 2   01 12 | (n-1) × encrypted share (48), ordered by recipient index, sender skipped
 //   signing round 1  01 21 | hiding commitment (33) | binding commitment (33)
 //   signing round 2  01 22 | signature share (32)
@@ -25,16 +26,22 @@ import {
 } from "./ciphersuite.js";
 import { ByteReader, ByteWriter, parsePoint } from "./encoding.js";
 import { fail } from "./errors.js";
+import { BINDING_SIGNATURE_LENGTH } from "./round1Binding.js";
 import { SHARE_CIPHERTEXT_LENGTH } from "./shareEncryption.js";
 
 // ---- key generation, round 1 ----
 
-/** Round 1 of key generation: VSS commitments and a proof of knowledge of the secret. */
+/**
+ * Round 1 of key generation: VSS commitments, a proof of knowledge of the secret, and the
+ * signature that binds both to this session and sender.
+ */
 export type KeygenRound1Payload = {
   /** t compressed points; `commitments[0]` commits to the party's secret. */
   readonly commitments: readonly Uint8Array[];
   /** noble's `R || z` for the party's identifier. */
   readonly proofOfKnowledge: Uint8Array;
+  /** BIP-340 signature by a0 over the session binding (64 bytes; see `round1Binding.ts`). */
+  readonly bindingSignature: Uint8Array;
 };
 
 /** What a decoder must know to check counts and lengths. */
@@ -45,46 +52,54 @@ export type KeygenRound1Shape = {
   readonly party?: number;
 };
 
-/** Encodes a key-generation round-1 payload (33·t + 66 or 67 bytes). */
+/** Encodes a key-generation round-1 payload (33·t + 130 or 131 bytes). */
 export function encodeKeygenRound1(payload: KeygenRound1Payload): Uint8Array {
   const writer = new ByteWriter().header("keygenRound1");
   for (const commitment of payload.commitments) writer.bytes(commitment);
-  return writer.bytes(payload.proofOfKnowledge).finish();
+  return writer.bytes(payload.proofOfKnowledge).bytes(payload.bindingSignature).finish();
 }
 
 /**
- * Decodes and checks a key-generation round-1 payload: exactly t canonical non-identity points and
- * a well-formed proof (R a valid point, z below the group order). The proof itself is verified in
- * round 2.
+ * Decodes and checks a key-generation round-1 payload: exactly t canonical non-identity points, a
+ * well-formed proof (R a valid point, z below the group order) and a 64-byte binding signature.
+ * The proof and the signature are verified in round 2 (they need the session).
  */
 export function decodeKeygenRound1(
   bytes: Uint8Array,
   shape: KeygenRound1Shape,
 ): KeygenRound1Payload {
-  const { commitments, proofOfKnowledge } = readKeygenRound1(
+  const { commitments, proofOfKnowledge, bindingSignature } = readKeygenRound1(
     bytes,
     getCiphersuite(shape.ciphersuite),
     shape.threshold,
     shape.party,
   );
-  return { commitments: commitments.map((c) => c.bytes), proofOfKnowledge };
+  return { commitments: commitments.map((c) => c.bytes), proofOfKnowledge, bindingSignature };
 }
 
-/** The decoded payload with its parsed points, so they are decompressed once. */
+/** A decoded round-1 payload with its commitments parsed, so they are decompressed once. */
+export type ReadKeygenRound1 = {
+  readonly commitments: { readonly bytes: Uint8Array; readonly point: CurvePoint }[];
+  readonly proofOfKnowledge: Uint8Array;
+  readonly bindingSignature: Uint8Array;
+};
+
+/** {@link decodeKeygenRound1} with the parsed points; `party` is the sender, named in errors. */
 export function readKeygenRound1(
   bytes: Uint8Array,
   suite: Ciphersuite,
   threshold: number,
   party: number | undefined,
-): { commitments: { bytes: Uint8Array; point: CurvePoint }[]; proofOfKnowledge: Uint8Array } {
+): ReadKeygenRound1 {
   const reader = new ByteReader(bytes, "keygenRound1", party);
   reader.header("keygenRound1");
-  const body = reader.remaining - suite.proofOfKnowledgeLength;
+  const tail = suite.proofOfKnowledgeLength + BINDING_SIGNATURE_LENGTH;
+  const body = reader.remaining - tail;
   if (body < 0 || body % POINT_LENGTH !== 0) {
     reader.fail(
       "INVALID_LENGTH",
       "commitments",
-      `Length ${bytes.length} is not 2 + 33·t + ${suite.proofOfKnowledgeLength}`,
+      `Length ${bytes.length} is not 2 + 33·t + ${tail}`,
     );
   }
   if (body / POINT_LENGTH !== threshold) {
@@ -97,8 +112,9 @@ export function readKeygenRound1(
   const commitments = [];
   for (let k = 0; k < threshold; k++) commitments.push(reader.point(`commitments[${k}]`));
   const proofOfKnowledge = readProof(reader, suite);
+  const bindingSignature = reader.bytes(BINDING_SIGNATURE_LENGTH, "bindingSignature");
   reader.end();
-  return { commitments, proofOfKnowledge };
+  return { commitments, proofOfKnowledge, bindingSignature };
 }
 
 function readProof(reader: ByteReader, suite: Ciphersuite): Uint8Array {

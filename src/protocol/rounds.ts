@@ -3,7 +3,8 @@
 
 import type { PartySession } from "./context.js";
 import { fail, ProtocolError } from "./errors.js";
-import type { ReceivedPayloads } from "./types.js";
+import { encodePublicFaultEvidence } from "./publicFault.js";
+import type { Accusation, ReceivedPayloads } from "./types.js";
 
 /** Success, or the parties at fault with the reason for each. */
 export type Attributed<T> = { ok: true; value: T } | { ok: false; faults: ProtocolError[] };
@@ -98,4 +99,24 @@ export function decodeEach<T>(
     }
   }
   return faults.length > 0 ? { ok: false, faults } : { ok: true, value };
+}
+
+/**
+ * Accusations for public faults found in other parties' payloads of `faultRound`: each carries
+ * public-fault evidence (01 32) naming this party as the accuser, so the runner can file it as is.
+ */
+export function publicAccusations(
+  self: number,
+  faultRound: number,
+  faults: readonly ProtocolError[],
+): Accusation[] {
+  return faults.map((reason) => ({
+    accused: reason.party!,
+    reason,
+    evidence: encodePublicFaultEvidence({
+      accuser: self,
+      accused: reason.party!,
+      round: faultRound,
+    }),
+  }));
 }

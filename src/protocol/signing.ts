@@ -100,9 +100,28 @@ export function aggregateSignature(
   shares: ReadonlyMap<number, Uint8Array>,
   message: Uint8Array,
 ): Attributed<Uint8Array> {
-  const suite = getCiphersuite(keyShare.ciphersuite);
   checkSigners(keyShare, commitments);
-  const pub = frostPublic(suite, keyShare);
+  return aggregateWithKey(keyShare, commitments, shares, message);
+}
+
+/** The public part of a FROST key: what share verification and aggregation need. */
+export type PublicKeyPackage = Pick<
+  KeyShare,
+  "ciphersuite" | "threshold" | "commitments" | "verifyingShares"
+>;
+
+/**
+ * {@link aggregateSignature} for anyone holding only the public key package (the judge): the
+ * caller has checked the signer set. A missing share is a fault of its signer.
+ */
+export function aggregateWithKey(
+  key: PublicKeyPackage,
+  commitments: readonly SigningCommitment[],
+  shares: ReadonlyMap<number, Uint8Array>,
+  message: Uint8Array,
+): Attributed<Uint8Array> {
+  const suite = getCiphersuite(key.ciphersuite);
+  const pub = frostPublic(suite, key);
   const list = nobleCommitments(suite, commitments);
   const byIdentifier: Record<string, Uint8Array> = {};
   for (const [identifier, share] of shares)
@@ -113,8 +132,10 @@ export function aggregateSignature(
     const faults: ProtocolError[] = [];
     for (const { identifier } of commitments) {
       const share = shares.get(identifier);
-      const id = frostIdentifier(suite, identifier);
-      if (share === undefined || !suite.frost.verifyShare(pub, list, message, id, share)) {
+      if (
+        share === undefined ||
+        !verifySignatureShare(key, commitments, message, identifier, share)
+      ) {
         faults.push(
           new ProtocolError({
             code: "INVALID_SIGNATURE_SHARE",
@@ -131,6 +152,31 @@ export function aggregateSignature(
       message: "Aggregation failed although every signature share verifies",
       cause,
     });
+  }
+}
+
+/**
+ * RFC 9591 Section 5.4 check of one signer's share (noble `verifyShare`) against every signer's
+ * nonce commitments, the message and the signer's verifying share; false for anything malformed.
+ */
+export function verifySignatureShare(
+  key: PublicKeyPackage,
+  commitments: readonly SigningCommitment[],
+  message: Uint8Array,
+  identifier: number,
+  share: Uint8Array,
+): boolean {
+  const suite = getCiphersuite(key.ciphersuite);
+  try {
+    return suite.frost.verifyShare(
+      frostPublic(suite, key),
+      nobleCommitments(suite, commitments),
+      message,
+      frostIdentifier(suite, identifier),
+      share,
+    );
+  } catch {
+    return false;
   }
 }
 
@@ -175,7 +221,7 @@ function frostSecret(suite: Ciphersuite, keyShare: KeyShare): TArg<FrostSecret> 
   };
 }
 
-function frostPublic(suite: Ciphersuite, keyShare: KeyShare): TArg<FrostPublic> {
+function frostPublic(suite: Ciphersuite, keyShare: PublicKeyPackage): TArg<FrostPublic> {
   const verifyingShares: Record<string, Uint8Array> = {};
   keyShare.verifyingShares.forEach((share, i) => {
     verifyingShares[frostIdentifier(suite, i + 1)] = share;

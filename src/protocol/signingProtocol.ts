@@ -5,14 +5,14 @@
 
 import { contextDigest, type PartySession, validateSessionContext } from "./context.js";
 import { ByteWriter, equalBytes } from "./encoding.js";
-import { fail, ProtocolError } from "./errors.js";
+import { fail, type ProtocolError } from "./errors.js";
 import {
   decodeSigningRound1,
   decodeSigningRound2,
   encodeSigningRound1,
   encodeSigningRound2,
 } from "./payloads.js";
-import { collectRound, decodeEach, expectRound } from "./rounds.js";
+import { collectRound, decodeEach, expectRound, publicAccusations } from "./rounds.js";
 import {
   assertUnconsumed,
   decodeKeyShare,
@@ -120,7 +120,7 @@ function nextSigning(input: NextInput<SigningParams, SigningSecrets>): RoundOutp
   const commitments = decodeEach(collectRound(checked.session, input.received, 1), (bytes, party) =>
     decodeSigningRound1(bytes, { party }),
   );
-  if (!commitments.ok) return blame(input.round, commitments.faults);
+  if (!commitments.ok) return blame(checked.session, input.round, 1, commitments.faults);
   const list: SigningCommitment[] = [
     {
       identifier: state.identifier,
@@ -160,23 +160,18 @@ function nextSigning(input: NextInput<SigningParams, SigningSecrets>): RoundOutp
   const received = decodeEach(collectRound(checked.session, input.received, 2), (bytes, party) =>
     decodeSigningRound2(bytes, { party }),
   );
-  if (!received.ok) return blame(3, received.faults);
+  if (!received.ok) return blame(checked.session, 3, 2, received.faults);
   const shares = new Map<number, Uint8Array>([[state.identifier, state.signatureShare]]);
   for (const [party, { share }] of received.value)
     shares.set(identifierOf(input.params, party), share);
   const signature = aggregateSignature(checked.keyShare, list, shares, message);
   if (!signature.ok) {
-    // noble names signers by key-generation identifier; accusations use session indexes.
-    const bySession = signature.faults.map(
-      (fault) =>
-        new ProtocolError({
-          code: fault.code,
-          message: fault.shortMessage,
-          ...(fault.field === undefined ? {} : { field: fault.field }),
-          party: sessionIndexOf(input.params, fault.party!),
-        }),
+    // noble names signers by key-generation identifier; accusations use session indexes. A bad
+    // share is a public fault of round 2: the judge re-runs verifyShare on the record.
+    const bySession = signature.faults.map((fault) =>
+      fault.withParty(sessionIndexOf(input.params, fault.party!)),
     );
-    return blame(3, bySession);
+    return blame(checked.session, 3, 2, bySession);
   }
   return {
     kind: "result",
@@ -262,10 +257,12 @@ function sessionIndexOf(params: SigningParams, identifier: number): number {
   return params.signerIdentifiers.indexOf(identifier) + 1;
 }
 
-function blame(round: number, faults: readonly ProtocolError[]): RoundOutput<SigningResult> {
-  return {
-    kind: "blame",
-    round,
-    accusations: faults.map((reason) => ({ accused: reason.party!, reason })),
-  };
+/** Public faults of the payloads of `faultRound`, each with evidence that points at them. */
+function blame(
+  session: PartySession,
+  round: number,
+  faultRound: number,
+  faults: readonly ProtocolError[],
+): RoundOutput<SigningResult> {
+  return { kind: "blame", round, accusations: publicAccusations(session.self, faultRound, faults) };
 }

@@ -61,15 +61,15 @@ export type NextInput<Params, Secrets> = StartInput<Params, Secrets> & {
 };
 
 /**
- * One party found at fault. Publicly checkable faults (a malformed payload, a proof of knowledge
- * or signature share that does not verify) carry no evidence: the accused's own payload is the
- * evidence. A share that only the accuser can decrypt carries complaint `evidence` (see
- * `judgeComplaint`).
+ * One party found at fault, with the evidence to file on chain as is: public-fault evidence
+ * (`01 32`, "the accused's payload of round r fails a public check") for faults anyone can
+ * re-check, or share evidence (`01 31`, a DLEQ-proven shared point) for a share only the accuser
+ * can open. `judgeComplaint` decides either.
  */
 export type Accusation = {
   readonly accused: number;
   readonly reason: ProtocolError;
-  readonly evidence?: Uint8Array;
+  readonly evidence: Uint8Array;
 };
 
 /** What a round produced. Persist `state` (with `payload`) before sending `payload`. */

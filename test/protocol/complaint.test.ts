@@ -10,6 +10,7 @@ import {
   encryptShare,
   frostKeygen,
   judgeComplaint,
+  type PublicRecord,
   type PublicSessionContext,
 } from "../../src/protocol/index.js";
 import {
@@ -29,6 +30,22 @@ describe("complaints", () => {
   const honest = runKeygen(fixture, "complaints");
   const { partyIndex: _, ...publicContext } = contextOf(fixture, 1);
   const context: PublicSessionContext = publicContext;
+
+  /** The public record after round 2, with party 2's payloads replaced where given. */
+  const recordWith = (from2: { round1?: Uint8Array; round2?: Uint8Array } = {}): PublicRecord => {
+    const round1 = new Map(honest.payloads[0]!);
+    const round2 = new Map(honest.payloads[1]!);
+    if (from2.round1) round1.set(2, from2.round1);
+    if (from2.round2) round2.set(2, from2.round2);
+    return { protocol: "frost-keygen", context, payloads: [round1, round2] };
+  };
+  /** Party 1's complaint against party 2, filed in round 3. */
+  const against2 = (evidence: Uint8Array, accuser = 1) => ({
+    accuser,
+    accused: 2,
+    round: 3,
+    evidence,
+  });
 
   /** Party 2's round-2 payload with the ciphertext for party 1 replaced. */
   const withCiphertextFor1 = (ciphertext: Uint8Array) => {
@@ -81,12 +98,7 @@ describe("complaints", () => {
 
     it("convicts the sender from public data and the evidence", () => {
       const { evidence } = accusationOf(round3Of1(badPayload));
-      const verdict = judgeComplaint({
-        context,
-        accusedRound1: honest.payloads[0]!.get(2)!,
-        accusedRound2: badPayload,
-        evidence,
-      });
+      const verdict = judgeComplaint(recordWith({ round2: badPayload }), against2(evidence));
       expect(verdict).to.include({ role: "accused", faulty: 2, accuser: 1, accused: 2 });
       expect(verdict.reason.code).to.equal("INVALID_SHARE");
     });
@@ -103,12 +115,7 @@ describe("complaints", () => {
 
     it("convicts the sender", () => {
       const { evidence } = accusationOf(round3Of1(garbage));
-      const verdict = judgeComplaint({
-        context,
-        accusedRound1: honest.payloads[0]!.get(2)!,
-        accusedRound2: garbage,
-        evidence,
-      });
+      const verdict = judgeComplaint(recordWith({ round2: garbage }), against2(evidence));
       expect(verdict).to.include({ role: "accused", faulty: 2 });
       expect(verdict.reason.code).to.equal("DECRYPTION_FAILED");
     });
@@ -121,14 +128,8 @@ describe("complaints", () => {
       encryptionSecretKey: fixture.keys.secret[0]!,
       random: seededRandom("false"),
     });
-    const judge = (bytes: Uint8Array, complainant?: number) =>
-      judgeComplaint({
-        context,
-        accusedRound1: honest.payloads[0]!.get(2)!,
-        accusedRound2: honest.payloads[1]!.get(2)!,
-        evidence: bytes,
-        ...(complainant === undefined ? {} : { complainant }),
-      });
+    const judge = (bytes: Uint8Array, accuser = 1) =>
+      judgeComplaint(recordWith(), against2(bytes, accuser));
 
     it("against an honest sender convicts the accuser", () => {
       const verdict = judge(evidence);
@@ -164,26 +165,40 @@ describe("complaints", () => {
       );
       const verdict = judge(encodeComplaintEvidence({ ...byThree, accuser: 1 }), 3);
       expect(verdict).to.include({ role: "accuser", faulty: 3 });
-      expect(verdict.reason.code).to.equal("UNEXPECTED_PARTY");
+      expect(verdict.reason.code).to.equal("INVALID_COMPLAINT");
+      expect(verdict.reason.party).to.equal(3);
       expect(judge(encodeComplaintEvidence({ ...byThree, accuser: 1 })).reason.code).to.equal(
         "INVALID_DLEQ_PROOF",
       );
     });
 
-    it("cannot be judged when the evidence is malformed", () => {
-      expectProtocolError(() => judge(evidence.subarray(0, 100)), "INVALID_LENGTH", {
+    it("with malformed evidence convicts the accuser", () => {
+      const verdict = judge(evidence.subarray(0, 100));
+      expect(verdict).to.include({ role: "accuser", faulty: 1 });
+      expect(verdict.reason).to.include({
+        code: "INVALID_LENGTH",
         field: "complaintEvidence.body",
       });
     });
 
-    it("cannot name a party outside the session", () => {
+    it("naming a party outside the session convicts the accuser", () => {
       const decoded = decodeComplaintEvidence(evidence);
+      const verdict = judge(encodeComplaintEvidence({ ...decoded, accused: 4 }));
+      expect(verdict).to.include({ role: "accuser", faulty: 1 });
+      expect(verdict.reason.code).to.equal("INVALID_COMPLAINT");
+    });
+
+    it("filed before the round-2 payloads exist convicts the accuser", () => {
+      const verdict = judgeComplaint(recordWith(), { ...against2(evidence), round: 1 });
+      expect(verdict).to.include({ role: "accuser", faulty: 1 });
+      expect(verdict.reason).to.include({ code: "INVALID_COMPLAINT", field: "evidence.round" });
+    });
+
+    it("cannot be judged when the on-chain complaint names a party outside the session", () => {
       expectProtocolError(
-        () => judge(encodeComplaintEvidence({ ...decoded, accused: 4 })),
-        "OUT_OF_RANGE",
-        {
-          field: "complaintEvidence.accused",
-        },
+        () => judgeComplaint(recordWith(), { ...against2(evidence), accused: 4 }),
+        "INVALID_INPUT",
+        { field: "complaint.accused" },
       );
     });
   });
@@ -195,12 +210,10 @@ describe("complaints", () => {
       encryptionSecretKey: fixture.keys.secret[0]!,
       random: seededRandom("malformed"),
     });
-    const verdict = judgeComplaint({
-      context,
-      accusedRound1: honest.payloads[0]!.get(2)!,
-      accusedRound2: honest.payloads[1]!.get(2)!.subarray(0, 50),
-      evidence,
-    });
+    const verdict = judgeComplaint(
+      recordWith({ round2: honest.payloads[1]!.get(2)!.subarray(0, 50) }),
+      against2(evidence),
+    );
     expect(verdict).to.include({ role: "accused", faulty: 2 });
     expect(verdict.reason.code).to.equal("WRONG_COUNT");
     expect(verdict.reason.party).to.equal(2);

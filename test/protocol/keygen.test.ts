@@ -60,11 +60,12 @@ describe("frostKeygen", () => {
       const t = 3;
       const n = 5;
       const taproot = runKeygen(sessionFixture(t, n));
-      expect(taproot.payloads[0]!.get(1)).to.have.length(2 + 33 * t + 64);
+      // commitments, proof of knowledge, session-binding signature (64)
+      expect(taproot.payloads[0]!.get(1)).to.have.length(2 + 33 * t + 64 + 64);
       expect(taproot.payloads[1]!.get(1)).to.have.length(2 + 48 * (n - 1));
       expect(taproot.payloads[2]!.get(1)).to.have.length(32);
       const rfc = runKeygen(sessionFixture(t, n, RFC9591_CIPHERSUITE));
-      expect(rfc.payloads[0]!.get(1)).to.have.length(2 + 33 * t + 65);
+      expect(rfc.payloads[0]!.get(1)).to.have.length(2 + 33 * t + 65 + 64);
       expect(rfc.payloads[2]!.get(1)).to.have.length(33);
     });
   });
@@ -253,7 +254,8 @@ describe("frostKeygen", () => {
       expect(out.accusations[0]!.accused).to.equal(3);
       expect(out.accusations[0]!.reason.code).to.equal("INVALID_LENGTH");
       expect(out.accusations[0]!.reason.field).to.match(/^keygenRound1\./);
-      expect(out.accusations[0]!.evidence).to.equal(undefined);
+      // Public-fault evidence: 01 32 · accuser 1 · accused 3 · round 1.
+      expect(out.accusations[0]!.evidence).to.deep.equal(Uint8Array.of(1, 0x32, 1, 3, 1));
     });
 
     it("blames a party whose proof of knowledge does not verify", () => {
@@ -273,6 +275,35 @@ describe("frostKeygen", () => {
       if (out.kind !== "blame") return;
       expect(out.accusations.map((a) => [a.accused, a.reason.code])).to.deep.equal([
         [2, "INVALID_PROOF_OF_KNOWLEDGE"],
+      ]);
+    });
+
+    it("blames a party whose round-1 package is copied from another session (THREATS B8)", () => {
+      const other = runKeygen({ ...fixture, sessionId: fixture.sessionId + 1n }, "blame");
+      const round1 = new Map(run.payloads[0]!);
+      round1.set(2, other.payloads[0]!.get(2)!);
+      const out = round2For(1, round1);
+      expect(out.kind).to.equal("blame");
+      if (out.kind !== "blame") return;
+      expect(out.accusations.map((a) => [a.accused, a.reason.code])).to.deep.equal([
+        [2, "INVALID_SESSION_BINDING"],
+      ]);
+      expect(out.accusations[0]!.evidence).to.deep.equal(Uint8Array.of(1, 0x32, 1, 2, 1));
+    });
+
+    it("blames a party whose binding signature is altered, though its proof verifies", () => {
+      const round1 = new Map(run.payloads[0]!);
+      const decoded = decodeKeygenRound1(round1.get(3)!, {
+        ciphersuite: TAPROOT_CIPHERSUITE,
+        threshold: 2,
+      });
+      const bindingSignature = decoded.bindingSignature.slice();
+      bindingSignature[63] = bindingSignature[63]! ^ 1;
+      round1.set(3, encodeKeygenRound1({ ...decoded, bindingSignature }));
+      const out = round2For(1, round1);
+      if (out.kind !== "blame") return expect.fail("no blame");
+      expect(out.accusations.map((a) => [a.accused, a.reason.code])).to.deep.equal([
+        [3, "INVALID_SESSION_BINDING"],
       ]);
     });
 

@@ -73,10 +73,12 @@ const codecs: Codec<unknown>[] = [
         commitments: fc.array(point, { minLength: 1, maxLength: 6 }),
         r: point,
         z: scalarBytes(0n),
+        bindingSignature: bytes(64),
       })
-      .map(({ ciphersuite, commitments, r, z }) => ({
+      .map(({ ciphersuite, commitments, r, z, bindingSignature }) => ({
         ciphersuite,
         commitments,
+        bindingSignature,
         // Taproot proofs carry x(R) only, for the even-y R.
         proofOfKnowledge: Uint8Array.from([
           ...(ciphersuite === TAPROOT_CIPHERSUITE ? r.subarray(1) : r),

@@ -9,7 +9,9 @@ import { expect } from "chai";
 import {
   aggregateSignature,
   type CiphersuiteId,
+  checkKeygenRound1Payload,
   commitNonces,
+  decodeKeygenRound1,
   decodeKeygenRound2,
   decodeKeyShare,
   decodeSigningRound1,
@@ -225,9 +227,11 @@ describe("protocol vectors", () => {
           { DST: `${ciphersuite}dkg` },
         );
         const k = Fn.sub(BigInt(`0x${hex(proof.subarray(rLength))}`), Fn.mul(c, a0));
-        return replay(
-          [a0, BigInt(`0x${p.coefficient}`), k].map((x) => numberToBytesBE(x - 1n, 48)),
-        );
+        // Then 32 bytes of BIP-340 aux randomness for our session binding, drawn after noble's.
+        return replay([
+          ...[a0, BigInt(`0x${p.coefficient}`), k].map((x) => numberToBytesBE(x - 1n, 48)),
+          new Uint8Array(32),
+        ]);
       };
 
       const run = () => {
@@ -276,11 +280,18 @@ describe("protocol vectors", () => {
           const { round1 } = run();
           for (let i = 1; i <= n; i++) {
             const p = participant(i);
+            // The session binding is our addition; noble's values are the vector's, unchanged.
+            const payload = decodeKeygenRound1(round1.get(i)!, { ciphersuite, threshold: t });
+            expect(payload.commitments.map(hex)).to.deep.equal(p.vss_commitments);
+            expect(hex(payload.proofOfKnowledge)).to.equal(p.proof_of_knowledge);
             const expected = encodeKeygenRound1({
               commitments: p.vss_commitments.map(fromHex),
               proofOfKnowledge: fromHex(p.proof_of_knowledge),
+              bindingSignature: payload.bindingSignature,
             });
             expect(hex(round1.get(i)!)).to.equal(hex(expected));
+            const { partyIndex: _, ...context } = contextOf(fixture, i);
+            expect(checkKeygenRound1Payload(context, i, round1.get(i)!)).to.equal(undefined);
           }
         });
 
