@@ -24,7 +24,6 @@ export { rebuildSession } from "./auditor/rebuildSession.js";
 export { escapeHtml, htmlHead, htmlSession, htmlTail } from "./auditor/report/html.js";
 export { AUDIT_REPORT_VERSION, jsonReportWriter, sessionJson } from "./auditor/report/json.js";
 export { textHead, textSession, textTail } from "./auditor/report/text.js";
-export { transcriptOf as auditTranscriptOf } from "./auditor/transcript.js";
 export {
   type CheckId,
   type CheckResult,
@@ -179,7 +178,22 @@ export {
   watchSession,
 } from "./sdk/actions/watchSession.js";
 export { commitmentOf } from "./sdk/commitmentOf.js";
-export { actionTypedData, roundtableDomain, roundtableTypes } from "./sdk/eip712.js";
+export {
+  type AcceptData,
+  actionTypedData,
+  decodeAcceptData,
+  encodeAcceptData,
+  keyProofTypedData,
+  keyProofTypes,
+  roundtableDomain,
+  roundtableTypes,
+} from "./sdk/eip712.js";
+export {
+  type KeyProofDigestParameters,
+  keyProofDigest,
+  type ProveEncryptionKeyParameters,
+  proveEncryptionKey,
+} from "./sdk/encryptionKeyProof.js";
 export {
   decodeRoundtableError,
   isRoundtableContractError,
@@ -196,6 +210,14 @@ export {
 export { roundtableAbi } from "./sdk/generated/roundtableAbi.js";
 export { hashSessionConfig } from "./sdk/hashSessionConfig.js";
 export {
+  createHeaderChain,
+  type HeaderChain,
+  type TrustedBlock,
+} from "./sdk/proofs/headerChain.js";
+export { ProofError, type ProofFailure } from "./sdk/proofs/ProofError.js";
+export { verifiedGetLogs, verifyBlockLogs } from "./sdk/proofs/receipts.js";
+export { transcriptSlot, verifyStorageSlot } from "./sdk/proofs/storage.js";
+export {
   ciphersuiteId,
   ciphersuiteName,
   DEFAULT_ACCEPTANCE_DURATION,
@@ -210,8 +232,28 @@ export {
   type SigningConfigParameters,
   signingConfig,
 } from "./sdk/protocolIds.js";
+export { recoverTransactionSender } from "./sdk/recoverTransactionSender.js";
 export { actionDigest, relayerActionId } from "./sdk/relayerActionId.js";
+export {
+  type QuorumProvider,
+  type QuorumTransport,
+  type QuorumTransportParameters,
+  quorumTransport,
+} from "./sdk/rpc/quorumTransport.js";
+export { RpcDisagreementError, RpcQuorumUnavailableError } from "./sdk/rpc/rpcErrors.js";
+export { sessionConfigProblem } from "./sdk/sessionConfigProblem.js";
+export {
+  type SessionFingerprintParameters,
+  sessionFingerprint,
+} from "./sdk/sessionFingerprint.js";
 export { type SignActionParameters, signAction } from "./sdk/signAction.js";
+export {
+  actionStructHash,
+  foldTranscript,
+  type TranscriptAction,
+  transcriptOf as auditTranscriptOf,
+  transcriptOf,
+} from "./sdk/transcript.js";
 export {
   AbortReason,
   ActionType,
@@ -225,3 +267,8 @@ export {
   Status,
   type UnsignedAction,
 } from "./sdk/types.js";
+export {
+  type ReportedAction,
+  type VerifiedOrigin,
+  verifyActionOrigin,
+} from "./sdk/verifyActionOrigin.js";

@@ -189,11 +189,11 @@ export const roundtableErrorMessages: {
   RoundtableUnknownSession: ([sessionId]) =>
     `Session ${sessionId} does not exist on this contract. Check the session id (sessions are numbered from 1 to sessionCount()) and that the client points at the right chain and contract address.`,
 
-  RoundtableInvalidPartyCount: ([count, max]) =>
-    `The configuration has ${count} parties; a session needs 1 to ${max}. Add or remove parties.`,
+  RoundtableInvalidPartyCount: ([count, min, max]) =>
+    `The configuration has ${count} parties; a session needs ${min} to ${max}. Add or remove parties.`,
 
   RoundtableInvalidThreshold: ([threshold, parties]) =>
-    `Threshold ${threshold} is invalid for ${parties} parties: it must be between 1 and ${parties}. Lower the threshold or add parties.`,
+    `Threshold ${threshold} is invalid for ${parties} parties: it must be between 2 and ${parties} (with a threshold of 1 any single party would hold the whole key, which FROST refuses). Change the threshold or add parties.`,
 
   RoundtablePartiesNotAscending: ([index, previous, party]) =>
     `Parties must be in strictly increasing address order, without duplicates: party ${index} (${party}) is not greater than party ${index - 1n} (${previous}). Sort the parties by address as numbers (BigInt(address)) and remove duplicates; a party's index is its position in the sorted list.`,
@@ -288,6 +288,18 @@ export const roundtableErrorMessages: {
 
   RoundtableConfigHashMismatch: ([sessionId, expected, given]) =>
     `Session ${sessionId}'s configuration hash is ${expected}, but the acceptance is for ${given}. Do not accept: the configuration you were shown differs from the session's. Rebuild it from the SessionCreated event (readSession) and check it again.`,
+
+  RoundtableInvalidAcceptData: ([sessionId, party, length]) =>
+    `Session ${sessionId}: party ${party}'s acceptance carries ${length} bytes where 64 (a key proof) or 97/117 (key, key proof, optional delegate) were expected. Build it with encodeAcceptData and proveEncryptionKey.`,
+
+  RoundtableKnownEncryptionKey: ([sessionId, party, x]) =>
+    `Session ${sessionId}: party ${party}'s encryption key (x = ${x}) is the generator, whose secret everyone knows. Register a key made from fresh randomness.`,
+
+  RoundtableInvalidKeyProof: ([sessionId, party, x]) =>
+    `Session ${sessionId}: the proof that party ${party} holds the secret of its encryption key (x = ${x}) does not verify for this chain, contract, session and party. Sign keyProofDigest(...) with the key's own secret (proveEncryptionKey); a key copied from another party or session cannot be registered.`,
+
+  RoundtableInvalidDelegate: ([sessionId, party, delegate]) =>
+    `Session ${sessionId}: party ${party} named its own account ${delegate} as its delegate. Name a separate delegate key, or the zero address for none.`,
 
   RoundtableInvalidEncryptionKey: ([sessionId, party, length]) =>
     length === 33n

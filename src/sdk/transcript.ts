@@ -1,9 +1,34 @@
 // The transcript as the contract keeps it: keccak256(abi.encode(previous, uint8 party, structHash))
 // from zero, folded over every accepted party action in log order, where structHash is the
 // action's EIP-712 struct hash (the types in src/sdk/eip712.ts).
-import { encodeAbiParameters, type Hash, type Hex, hashStruct, keccak256, zeroHash } from "viem";
-import { roundtableTypes } from "../sdk/eip712.js";
-import type { RecordedAction } from "./types.js";
+import {
+  type Address,
+  encodeAbiParameters,
+  type Hash,
+  type Hex,
+  hashStruct,
+  keccak256,
+  zeroAddress,
+  zeroHash,
+} from "viem";
+import { roundtableTypes } from "./eip712.js";
+
+/** What the transcript folds of one accepted party action (the fields of its EIP-712 struct). */
+export type TranscriptAction = {
+  kind: "accept" | "commit" | "submit" | "complain";
+  /** 0-based party index. */
+  party: number;
+  /** Commit, submit, complain: the round. Accept: 0. */
+  round: number;
+  /** Accept: the 33-byte encryption key. Submit: the payload. Complain: the evidence. */
+  data: Hex;
+  /** Commit: the commitment. */
+  commitment?: Hex | undefined;
+  /** Complain: the accused party. */
+  accused?: number | undefined;
+  /** Accept: the delegate it named (zero address or undefined for none). */
+  delegate?: Address | undefined;
+};
 
 /**
  * The EIP-712 struct hash of a recorded action; an acceptance signs `configHash`.
@@ -18,7 +43,7 @@ export function actionStructHash({
   configHash,
 }: {
   sessionId: bigint;
-  action: Pick<RecordedAction, "kind" | "round" | "data" | "commitment" | "accused">;
+  action: TranscriptAction;
   configHash: Hash;
 }): Hash {
   switch (action.kind) {
@@ -26,19 +51,30 @@ export function actionStructHash({
       return hashStruct({
         types: roundtableTypes,
         primaryType: "Accept",
-        data: { sessionId, configHash, encryptionKey: action.data },
+        data: {
+          sessionId,
+          party: action.party,
+          configHash,
+          encryptionKey: action.data,
+          delegate: action.delegate ?? zeroAddress,
+        },
       });
     case "commit":
       return hashStruct({
         types: roundtableTypes,
         primaryType: "Commit",
-        data: { sessionId, round: action.round, commitment: action.commitment ?? zeroHash },
+        data: {
+          sessionId,
+          party: action.party,
+          round: action.round,
+          commitment: action.commitment ?? zeroHash,
+        },
       });
     case "submit":
       return hashStruct({
         types: roundtableTypes,
         primaryType: "Submit",
-        data: { sessionId, round: action.round, payload: action.data },
+        data: { sessionId, party: action.party, round: action.round, payload: action.data },
       });
     case "complain":
       return hashStruct({
@@ -46,6 +82,7 @@ export function actionStructHash({
         primaryType: "Complain",
         data: {
           sessionId,
+          party: action.party,
           round: action.round,
           accused: action.accused ?? 0,
           evidence: action.data,
@@ -77,7 +114,7 @@ export function transcriptOf({
   configHash,
 }: {
   sessionId: bigint;
-  actions: readonly RecordedAction[];
+  actions: readonly TranscriptAction[];
   configHash: Hash;
 }): Hash {
   let transcript: Hash = zeroHash;

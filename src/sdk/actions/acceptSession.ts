@@ -1,4 +1,4 @@
-import type { Address, Hex } from "viem";
+import { type Address, type Hex, zeroAddress } from "viem";
 import { type RoundtableErrorType, toRoundtableError } from "../errors.js";
 import { roundtableAbi } from "../generated/roundtableAbi.js";
 import {
@@ -28,6 +28,14 @@ export type AcceptSessionParameters = {
   configHash: Hex;
   /** The party's 33-byte compressed secp256k1 public key that others encrypt its shares to. */
   encryptionKey: Hex;
+  /**
+   * 64-byte BIP-340 signature by the encryption key's secret over the contract's
+   * `keyProofDigestOf(sessionId, party, encryptionKey)` (see `keyProofTypedData`); the contract
+   * refuses a key without it.
+   */
+  keyProof: Hex;
+  /** An address that may sign this party's later actions in this session. @default none */
+  delegate?: Address | undefined;
 };
 
 export type AcceptSessionReturnType = RoundtableReceipt & {
@@ -48,7 +56,7 @@ export type AcceptSessionErrorType = RoundtableErrorType;
  * await acceptSession({
  *   publicClient, walletClient, address, sessionId,
  *   configHash: hashSessionConfig(session.config),
- *   encryptionKey,
+ *   encryptionKey, keyProof,
  * });
  */
 export async function acceptSession({
@@ -59,6 +67,8 @@ export async function acceptSession({
   party,
   configHash,
   encryptionKey,
+  keyProof,
+  delegate = zeroAddress,
 }: AcceptSessionParameters): Promise<AcceptSessionReturnType> {
   try {
     assertAddress(address, "address");
@@ -66,6 +76,8 @@ export async function acceptSession({
     assertSessionId(sessionId);
     assertBytes(configHash, "configHash", 32);
     assertBytes(encryptionKey, "encryptionKey");
+    assertBytes(keyProof, "keyProof", 64);
+    assertAddress(delegate, "delegate");
     return await sendAsParty({
       publicClient,
       walletClient,
@@ -77,7 +89,7 @@ export async function acceptSession({
           address,
           abi: roundtableAbi,
           functionName: "accept",
-          args: [sessionId, index, configHash, encryptionKey],
+          args: [sessionId, index, configHash, encryptionKey, keyProof, delegate],
           account: walletClient.account,
         }),
     });

@@ -95,10 +95,10 @@ export async function createSession({
  */
 function assertSessionConfig(config: SessionConfig): void {
   const { parties, threshold } = config;
-  if (!Array.isArray(parties) || parties.length < 1 || parties.length > maxParties) {
+  if (!Array.isArray(parties) || parties.length < 2 || parties.length > maxParties) {
     throw new RoundtableInputError({
       parameter: "config.parties",
-      shortMessage: `Invalid config.parties: ${Array.isArray(parties) ? `${parties.length} parties` : formatInputValue(parties)}. Expected 1 to ${maxParties} party addresses.`,
+      shortMessage: `Invalid config.parties: ${Array.isArray(parties) ? `${parties.length} parties` : formatInputValue(parties)}. Expected 2 to ${maxParties} party addresses (a threshold session needs at least two).`,
     });
   }
   let previous = 0n;
@@ -126,12 +126,12 @@ function assertSessionConfig(config: SessionConfig): void {
   if (
     typeof threshold !== "number" ||
     !Number.isInteger(threshold) ||
-    threshold < 1 ||
+    threshold < 2 ||
     threshold > parties.length
   ) {
     throw new RoundtableInputError({
       parameter: "config.threshold",
-      shortMessage: `Invalid config.threshold ${formatInputValue(threshold)}: expected an integer from 1 to ${parties.length} (the number of parties).`,
+      shortMessage: `Invalid config.threshold ${formatInputValue(threshold)}: expected an integer from 2 to ${parties.length} (the number of parties; with 1, any single party would hold the whole key).`,
     });
   }
 }
