@@ -4,9 +4,24 @@
 // a key whose secret it may have lost.
 
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { bytesToHex, domainSeparator, type Hex, hashTypedData, zeroHash } from "viem";
-import type { RandomSource } from "../protocol/index.js";
-import { actionTypedData, roundtableDomain } from "../sdk/eip712.js";
+import {
+  type Address,
+  bytesToHex,
+  domainSeparator,
+  type Hex,
+  hashTypedData,
+  hexToBytes,
+  zeroAddress,
+  zeroHash,
+} from "viem";
+import { proveKeyPossession, type RandomSource } from "../protocol/index.js";
+import {
+  actionTypedData,
+  encodeAcceptData,
+  keyProofTypedData,
+  roundtableDomain,
+} from "../sdk/eip712.js";
+import { sessionFingerprint } from "../sdk/sessionFingerprint.js";
 import { ActionType, type UnsignedAction } from "../sdk/types.js";
 import type { SessionProtocol } from "./protocolRound.js";
 import type { SessionView } from "./sessionView.js";
@@ -31,8 +46,26 @@ export function encryptionPublicKey(secretKey: Uint8Array): Hex {
   return bytesToHex(secp256k1.getPublicKey(secretKey, true));
 }
 
-/** The Accept action this party sends: the configuration hash it read, and its key. */
-export function acceptAction(view: SessionView, self: number, encryptionKey: Hex): UnsignedAction {
+/**
+ * The Accept action this party sends: the configuration hash it read, its encryption key with the
+ * key's proof of possession for this session and party, and its delegate (if any).
+ */
+export function acceptAction(
+  view: SessionView,
+  self: number,
+  secretKey: Uint8Array,
+  random: RandomSource,
+  delegate: Address = zeroAddress,
+): UnsignedAction {
+  const encryptionKey = encryptionPublicKey(secretKey);
+  const digest = hashTypedData(
+    keyProofTypedData(roundtableDomain(view.chainId, view.contract), {
+      sessionId: view.sessionId,
+      party: self,
+      encryptionKey,
+    }),
+  );
+  const keyProof = bytesToHex(proveKeyPossession(secretKey, hexToBytes(digest), random));
   return {
     action: ActionType.Accept,
     sessionId: view.sessionId,
@@ -40,7 +73,7 @@ export function acceptAction(view: SessionView, self: number, encryptionKey: Hex
     round: 0,
     accused: 0,
     word: view.configHash,
-    data: encryptionKey,
+    data: encodeAcceptData({ encryptionKey, keyProof, delegate }),
   };
 }
 
@@ -48,9 +81,9 @@ export function acceptAction(view: SessionView, self: number, encryptionKey: Hex
 export function acceptanceSummary(
   view: SessionView,
   protocol: SessionProtocol,
-  self: number,
-  encryptionKey: Hex,
+  accept: UnsignedAction,
 ): AcceptanceSummary {
+  const self = accept.party;
   const domain = roundtableDomain(view.chainId, view.contract);
   const { config } = view;
   const summary: AcceptanceSummary = {
@@ -67,7 +100,13 @@ export function acceptanceSummary(
     // While accepting, the phase deadline is the acceptance deadline.
     acceptanceDeadline: new Date(view.deadline * 1000),
     configHash: view.configHash,
-    acceptDigest: hashTypedData(actionTypedData(domain, acceptAction(view, self, encryptionKey))),
+    sessionFingerprint: sessionFingerprint({
+      chainId: view.chainId,
+      contract: view.contract,
+      sessionId: view.sessionId,
+      configHash: view.configHash,
+    }),
+    acceptDigest: hashTypedData(actionTypedData(domain, accept)),
     domainSeparator: domainSeparator({ domain }),
   };
   if (view.kind === "signing") {

@@ -21,6 +21,12 @@ export const partyErrorCodes = [
   "SUBMIT",
   /** The read of the chain failed. */
   "CHAIN",
+  /**
+   * What the RPC provider(s) served does not check out (an action its party never signed, a
+   * transcript that does not match, a configuration other than the one accepted): nothing was
+   * sent on it. Use other or more providers.
+   */
+  "UNTRUSTED_READ",
   /** The caller's AbortSignal stopped the runner. */
   "STOPPED",
 ] as const;

@@ -2,7 +2,7 @@
 // its context (1-based indexes, bytes), the payloads received so far, and one round's computation
 // turned into a round record (a payload with its state, or a complaint).
 
-import { type Hex, hexToBytes } from "viem";
+import { hexToBytes } from "viem";
 import {
   type Accusation,
   type CiphersuiteId,
@@ -16,6 +16,7 @@ import {
 } from "../protocol/index.js";
 import { RoundtableInputError } from "../sdk/errors.js";
 import { ciphersuiteName, type ProtocolName, protocolName } from "../sdk/protocolIds.js";
+import { sessionConfigProblem } from "../sdk/sessionConfigProblem.js";
 import { PartyError } from "./errors.js";
 import type { RoundRecord } from "./records.js";
 import type { SessionView } from "./sessionView.js";
@@ -57,18 +58,12 @@ export function sessionProtocol(view: SessionView): SessionProtocol {
     }
     throw error;
   }
-  const { plugin, kind } = plugins[name];
-  if (kind !== view.kind) {
-    throw unsupported(
-      `Session ${view.sessionId} is a ${view.kind} session but names the ${name} protocol; decline it.`,
-    );
+  // The same rule the auditor applies: an unrunnable configuration is the initiator's fault.
+  const problem = sessionConfigProblem(view.config);
+  if (problem !== undefined) {
+    throw unsupported(`Session ${view.sessionId} cannot be run: ${problem}; decline it.`);
   }
-  if (view.roundCount !== plugin.rounds) {
-    throw unsupported(
-      `Session ${view.sessionId} schedules ${view.roundCount} rounds, but ${name} has ${plugin.rounds} (the last being agreement); decline it.`,
-    );
-  }
-  return { name, ciphersuite, rounds: plugin.rounds };
+  return { name, ciphersuite, rounds: plugins[name].plugin.rounds };
 }
 
 /** This party's local secrets for the session. */
@@ -125,7 +120,7 @@ export function computeRound({
             round,
             received: receivedBefore(view, round),
           });
-    return fromOutput(view, round, output, (result: KeygenResult) => result.keyShare);
+    return fromOutput(round, output, (result: KeygenResult) => result.keyShare);
   }
   const signing = view.signing;
   const input = {
@@ -147,7 +142,7 @@ export function computeRound({
           round,
           received: receivedBefore(view, round),
         });
-  return fromOutput(view, round, output, () => undefined);
+  return fromOutput(round, output, () => undefined);
 }
 
 /** The protocol layer's context: 1-based party index, keys as bytes. */
@@ -175,13 +170,12 @@ function receivedBefore(view: SessionView, round: number): ReadonlyMap<number, U
 }
 
 function fromOutput<Result>(
-  view: SessionView,
   round: number,
   output: RoundOutput<Result>,
   keyShareOf: (result: Result) => Uint8Array | undefined,
 ): ComputedRound {
   if (output.kind === "blame") {
-    return { record: complaintRecord(view, round, output.accusations) };
+    return { record: complaintRecord(round, output.accusations) };
   }
   const record: RoundRecord = {
     kind: "payload",
@@ -195,30 +189,13 @@ function fromOutput<Result>(
 
 /**
  * The contract aborts at the first complaint, so one accusation is filed: the first (lowest
- * index). Evidence is the plug-in's when it gives one (a share only the accuser can open);
- * otherwise the fault is public and the accused's own payload is the evidence.
+ * index), with the plug-in's evidence: a share only the accuser can open, or a public fault that
+ * anyone can re-check (the judge in src/protocol/judge.ts decides either).
  */
-function complaintRecord(
-  view: SessionView,
-  round: number,
-  accusations: readonly Accusation[],
-): RoundRecord {
+function complaintRecord(round: number, accusations: readonly Accusation[]): RoundRecord {
   const [first] = [...accusations].sort((a, b) => a.accused - b.accused);
   if (first === undefined) {
     throw new RangeError(`The protocol blamed nobody in round ${round}`);
   }
-  const accused = first.accused - 1;
-  let evidence = first.evidence;
-  if (evidence === undefined) {
-    const faultRound = roundOfField(first.reason.field) ?? round - 1;
-    const payload: Hex | undefined = view.payloads[faultRound - 1]?.get(accused);
-    evidence = hexToBytes(payload ?? "0x00");
-  }
-  return { kind: "blame", round, accused, evidence };
-}
-
-/** "keygenRound1.proofOfKnowledge" → 1; fields name the encoding that failed. */
-function roundOfField(field: string | undefined): number | undefined {
-  const match = field === undefined ? null : /Round(\d)/.exec(field);
-  return match ? Number(match[1]) : undefined;
+  return { kind: "blame", round, accused: first.accused - 1, evidence: first.evidence };
 }

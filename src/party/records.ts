@@ -11,12 +11,16 @@
 //   encryption-key   this session's encryption secret key (32 bytes)
 //   round-<r>        the round-r record
 //   key-share        the encoded key share, under the KEY session's binding and index
+//   config-hash      the configuration hash this party accepted (32 bytes, not secret): every later
+//                    step uses that configuration, whatever a provider serves afterwards
 
 import type { Address } from "viem";
 import type { SecretBinding } from "./secretStore.js";
 
 /** The store name of the encryption secret key registered in a session. */
 export const ENCRYPTION_KEY_RECORD = "encryption-key";
+/** The store name of the configuration hash this party accepted, pinned before its Accept. */
+export const CONFIG_HASH_RECORD = "config-hash";
 /** The store name of a key-generation party's key share, under the key session's binding. */
 export const KEY_SHARE_RECORD = "key-share";
 

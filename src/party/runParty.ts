@@ -3,19 +3,39 @@
 // run can be killed at any point and started again with the same store: it re-sends exactly what
 // it stored and never computes a round twice once its payload may have left (threat R8).
 
-import { type Address, bytesToHex, type Hex } from "viem";
+import { type Address, bytesToHex, type Hex, hexToBytes } from "viem";
 import type { RandomSource } from "../protocol/index.js";
-import { ProtocolError, secureRandom } from "../protocol/index.js";
+import {
+  decodeKeyShare,
+  groupPublicKey,
+  type KeyShare,
+  ProtocolError,
+  secureRandom,
+} from "../protocol/index.js";
 import { expireSession } from "../sdk/actions/expireSession.js";
 import type { RoundtablePublicClient, RoundtableWalletClient } from "../sdk/actions/internal.js";
 import { commitmentOf } from "../sdk/commitmentOf.js";
 import { RoundtableContractError, toRoundtableError } from "../sdk/errors.js";
 import { roundtableAbi } from "../sdk/generated/roundtableAbi.js";
 import {
+  createHeaderChain,
+  type HeaderChain,
+  type TrustedBlock,
+} from "../sdk/proofs/headerChain.js";
+import { ProofError } from "../sdk/proofs/ProofError.js";
+import {
+  mappingSlot,
+  roundtableStorageSlots,
+  transcriptSlot,
+  verifyStorageSlot,
+} from "../sdk/proofs/storage.js";
+import { RpcDisagreementError } from "../sdk/rpc/rpcErrors.js";
+import {
   ActionType,
   Phase,
   phaseName,
   type SessionState,
+  Status,
   type UnsignedAction,
 } from "../sdk/types.js";
 import {
@@ -25,10 +45,12 @@ import {
   newEncryptionSecretKey,
 } from "./acceptance.js";
 import { PartyError, type PartyErrorCode } from "./errors.js";
+import { judgeAbort } from "./judgeOutcome.js";
 import { type LocalProgress, type LocalRound, type PartyStep, planStep } from "./plan.js";
 import { computeRound, type SessionProtocol, sessionProtocol } from "./protocolRound.js";
 import {
   bindingOf,
+  CONFIG_HASH_RECORD,
   decodeRoundRecord,
   ENCRYPTION_KEY_RECORD,
   encodeRoundRecord,
@@ -40,6 +62,7 @@ import type { SecretBinding, SecretStore } from "./secretStore.js";
 import { readSessionView, type SessionView } from "./sessionView.js";
 import { createDirectTransport, deliver, type Transport } from "./transport.js";
 import type { AcceptanceSummary, PartyOutcome, PartyProgress } from "./types.js";
+import { type VerifiedActions, type ViewProblem, verifyView } from "./verifyView.js";
 
 export type { AcceptanceSummary, PartyOutcome, PartyProgress } from "./types.js";
 
@@ -69,6 +92,13 @@ export type RunPartyParameters = {
    * @default true
    */
   expire?: boolean;
+  /**
+   * Beyond signatures and the transcript: a block this party trusts (the deployment record's, or
+   * one given by hand). Every view is then pinned to a header linked to it by parent hashes, and
+   * the contract's transcript is read from a storage proof against that header, so a provider
+   * cannot serve logs that the chain does not hold without forging the chain itself.
+   */
+  proofs?: { trustedBlock: TrustedBlock } | undefined;
 };
 
 /** Deliveries of one action tried while it stays due, before the run stops. */
@@ -109,6 +139,11 @@ class PartyRun {
   #protocol: SessionProtocol | undefined;
   #confirmed = false;
   #lastProgress = "";
+  /** Actions whose signatures this run has checked (see verifyView). */
+  readonly #verified: VerifiedActions = new Set();
+  #headers: HeaderChain | undefined;
+  /** Deliveries claimed per step that the chain has not shown yet (see #act). */
+  readonly #claims = new Map<string, number>();
 
   constructor(p: RunPartyParameters) {
     this.#p = p;
@@ -143,10 +178,14 @@ class PartyRun {
             `Account ${this.#account} is not a party of session ${view.sessionId}. Run it with the account of one of its ${view.parties.length} parties, or check the session id and the contract address.`,
             { metaMessages: [`Parties: ${view.parties.join(", ")}`] },
           );
-        case "done":
-          await this.#cleanup(view);
-          this.#progress(view, describeOutcome(step.outcome));
-          return step.outcome;
+        case "done": {
+          const confirmed = await this.#confirmEnd(view, step.outcome);
+          const outcome = await this.#judged(view, step.outcome);
+          if (confirmed) await this.#cleanup(view);
+          else this.#progress(view, unconfirmedNote);
+          this.#progress(view, describeOutcome(outcome));
+          return outcome;
+        }
         case "blocked":
           throw this.#error(
             step.code,
@@ -196,11 +235,9 @@ class PartyRun {
     const secret =
       (await this.#get(view, binding, ENCRYPTION_KEY_RECORD)) ??
       newEncryptionSecretKey(this.#random);
-    const encryptionKey = encryptionPublicKey(secret);
+    const accept = acceptAction(view, self, secret, this.#random);
     if (step.needsConfirmation) {
-      const accepted = await this.#p.confirm(
-        acceptanceSummary(view, protocol, self, encryptionKey),
-      );
+      const accepted = await this.#p.confirm(acceptanceSummary(view, protocol, accept));
       if (!accepted) {
         throw this.#error(
           "REFUSED",
@@ -210,14 +247,11 @@ class PartyRun {
       this.#confirmed = true;
       this.#throwIfStopped();
     }
-    // The secret must be durable before its public key is registered.
+    // The secret must be durable before its public key is registered, and the configuration this
+    // party accepted is pinned: every later step checks what it reads against it.
     if (step.newEncryptionKey) await this.#put(view, binding, ENCRYPTION_KEY_RECORD, secret);
-    await this.#act(
-      view,
-      step,
-      acceptAction(view, self, encryptionKey),
-      "accepted and registered an encryption key",
-    );
+    await this.#put(view, binding, CONFIG_HASH_RECORD, hexToBytes(view.configHash));
+    await this.#act(view, step, accept, "accepted and registered an encryption key");
   }
 
   async #send(view: SessionView, step: Extract<PartyStep, { kind: "send" }>): Promise<void> {
@@ -313,10 +347,27 @@ class PartyRun {
     action: UnsignedAction,
     what: string,
   ): Promise<void> {
+    // A transport's "delivered" counts only once the verified chain shows the action: a step
+    // still due after a claimed delivery was not delivered (a swallowed transaction, a faked
+    // receipt). Each such claim waits a poll, then every second one moves on to the next transport.
+    const key = stepKey(step);
+    const claims = this.#claims.get(key) ?? 0;
+    const count = this.#transports.length;
+    // Providers may lag the block a receipt came from by a few polls: the wait grows with each claim.
+    if (claims >= 2 * count + 4) {
+      throw this.#error(
+        "UNTRUSTED_READ",
+        `Party ${view.self}'s ${actionLabel(action)} in session ${view.sessionId} was reported delivered ${claims} times by ${this.#transports.map((t) => t.name).join(", ")}, but the chain read through the provider(s) never shows it. A provider or relayer is swallowing it: run again through another provider (several --rpc-url) before the deadline ${new Date(view.deadline * 1000).toISOString()}; nothing is lost.`,
+      );
+    }
+    for (let wait = 0; wait < claims; wait++) await this.#sleep();
+    const shift = Math.floor(claims / 2) % count;
+    const order = [...this.#transports.slice(shift), ...this.#transports.slice(0, shift)];
     for (let attempt = 1; ; attempt++) {
       this.#throwIfStopped();
-      const delivery = await deliver(this.#transports, action);
+      const delivery = await deliver(order, action);
       if (delivery.status !== "failed") {
+        this.#claims.set(key, claims + 1);
         this.#progress(view, `${what} (${delivery.transport})`);
         return;
       }
@@ -362,7 +413,8 @@ class PartyRun {
         if (now.phase !== Phase.Expired) return undefined;
       }
     }
-    await this.#cleanup(view);
+    if (await this.#endCorroborated(view)) await this.#cleanup(view);
+    else this.#progress(view, unconfirmedNote);
     const outcome: PartyOutcome = {
       status: "aborted",
       sessionId: view.sessionId,
@@ -371,6 +423,87 @@ class PartyRun {
     };
     this.#progress(view, describeOutcome(outcome));
     return outcome;
+  }
+
+  /**
+   * Round secrets go only at a verified end: a finalized result must be the one this party
+   * computed itself (its stored agreement payload), so a provider that fakes "finalized" with
+   * another result, or before this party's own agreement landed, cannot make it forget anything.
+   */
+  async #confirmEnd(view: SessionView, outcome: PartyOutcome): Promise<boolean> {
+    if (view.self === undefined) return true;
+    // A complaint or a disagreement ends a session by signed, verified actions; an expiry or a
+    // cancellation by nothing a party signed, so one provider's word is not enough to forget.
+    if (outcome.status === "cancelled") return this.#endCorroborated(view);
+    if (outcome.status === "aborted") {
+      return outcome.reason === "expired" ? this.#endCorroborated(view) : true;
+    }
+    const binding = this.#binding(view.sessionId, view.self);
+    const own = await this.#record(view, binding, view.roundCount);
+    const mine = view.payloads[view.roundCount - 1]?.get(view.self);
+    const computed = own?.kind === "payload" ? bytesToHex(own.payload) : undefined;
+    const problems: string[] = [];
+    if (computed === undefined) {
+      // Already cleaned up by an earlier run: nothing left to lose.
+      if ((await this.#get(view, binding, ENCRYPTION_KEY_RECORD)) === undefined) return true;
+      problems.push("this party has not computed a result, so the session cannot have finalized");
+    } else if (computed.toLowerCase() !== outcome.result.toLowerCase()) {
+      problems.push(`the result served is ${outcome.result}, but this party computed ${computed}`);
+    } else if (mine === undefined || mine.toLowerCase() !== computed.toLowerCase()) {
+      problems.push("the logs do not hold this party's own agreement");
+    }
+    if (problems.length === 0) return true;
+    throw this.#error(
+      "UNTRUSTED_READ",
+      `Session ${view.sessionId} is reported finalized, but ${problems.join("; ")}. Nothing was deleted from the store. Check the session through another provider, or several (--rpc-url more than once), and run again.`,
+    );
+  }
+
+  /**
+   * Whether an end that no party signed (an expiry, a cancellation) is confirmed by more than one
+   * provider's word: several providers in quorum, or the session's stored status proven against a
+   * header linked to the trusted block.
+   */
+  async #endCorroborated(view: SessionView): Promise<boolean> {
+    const transport = this.#p.publicClient.transport as { quorum?: unknown };
+    if (typeof transport.quorum === "number" && transport.quorum >= 2) return true;
+    if (this.#p.proofs === undefined) return false;
+    this.#headers ??= createHeaderChain({
+      publicClient: this.#p.publicClient,
+      trusted: this.#p.proofs.trustedBlock,
+    });
+    try {
+      const header = await this.#headers.verifiedHeader(view.blockNumber);
+      const { value } = await verifyStorageSlot({
+        publicClient: this.#p.publicClient,
+        header,
+        address: this.#p.address,
+        slot: mappingSlot(view.sessionId, roundtableStorageSlots.headers),
+      });
+      // Header layout: blob (20 bytes) | deadline (5) | partyCount, threshold, round, roundCount (1
+      // each) | status (1) | flags | resultLength, packed from the low-order end.
+      const status = Number((BigInt(value) >> 232n) & 0xffn);
+      return status === Status.Aborted || status === Status.Cancelled;
+    } catch (error) {
+      if (error instanceof ProofError) return false;
+      throw error;
+    }
+  }
+
+  /** An aborted outcome with its culprits judged from the record, as the auditor judges them. */
+  async #judged(view: SessionView, outcome: PartyOutcome): Promise<PartyOutcome> {
+    if (outcome.status !== "aborted" || outcome.reason === "expired") return outcome;
+    let keyShare: KeyShare | undefined;
+    if (view.kind === "signing") {
+      const bytes = await this.#keyShare(view);
+      try {
+        keyShare = bytes === undefined ? undefined : decodeKeyShare(bytes);
+      } catch (error) {
+        throw this.#storeError(view, `decode ${KEY_SHARE_RECORD}`, error);
+      }
+    }
+    const { blame, finding } = judgeAbort(view, this.#protocolOf(view), keyShare);
+    return { ...outcome, blame, ...(finding === undefined ? {} : { finding }) };
   }
 
   /** After the end, round states (polynomial coefficients, nonces) and the encryption key go. */
@@ -402,9 +535,20 @@ class PartyRun {
           chainId: this.#chainId,
           previous: this.#view,
         });
+        await this.#verify(view);
         this.#view = view;
         return view;
       } catch (error) {
+        if (error instanceof PartyError) throw error;
+        const disagreement = findCause(error, RpcDisagreementError);
+        if (disagreement !== undefined) {
+          // Providers that contradict each other are not a hiccup to retry: stop before acting.
+          throw this.#error(
+            "UNTRUSTED_READ",
+            `Stopped session ${this.#p.sessionId} before acting: ${disagreement.shortMessage}`,
+            { metaMessages: disagreement.metaMessages ?? [], cause: error },
+          );
+        }
         const reason = toRoundtableError(error);
         if (reason instanceof RoundtableContractError || failures >= MAX_READ_FAILURES) {
           throw this.#error(
@@ -417,6 +561,106 @@ class PartyRun {
         this.#throwIfStopped();
       }
     }
+  }
+
+  /**
+   * Refuses a view whose actions are not all signed by their parties, whose transcript does not
+   * match the contract's, or whose configuration is not the one this party accepted.
+   */
+  async #verify(view: SessionView): Promise<void> {
+    let pinned: Hex | undefined;
+    if (view.self !== undefined) {
+      const bytes = await this.#get(
+        view,
+        this.#binding(view.sessionId, view.self),
+        CONFIG_HASH_RECORD,
+      );
+      if (bytes !== undefined) pinned = bytesToHex(bytes);
+    }
+    const problem =
+      (await this.#verifySigningKey(view)) ??
+      (await verifyView({
+        publicClient: this.#p.publicClient,
+        view,
+        verified: this.#verified,
+        pinnedConfigHash: pinned,
+      }));
+    if (problem === undefined) {
+      if (this.#p.proofs !== undefined) await this.#proveTranscript(view);
+      return;
+    }
+    this.#view ??= view;
+    throw this.#error(
+      "UNTRUSTED_READ",
+      `Stopped session ${view.sessionId} before acting on what the RPC provider served at block ${view.blockNumber}: ${problem.what}. Nothing was sent on it. Read the chain through another provider, or several (--rpc-url more than once), and run again: nothing is lost.`,
+      { metaMessages: problem.metaMessages },
+    );
+  }
+
+  /**
+   * The contract's transcript at the view's block, from a storage proof against a header linked
+   * to the trusted block. verifyView already matched it against every logged, signed action, so
+   * the whole action log the runner acts on is then proven.
+   */
+  async #proveTranscript(view: SessionView): Promise<void> {
+    const trusted = this.#p.proofs!.trustedBlock;
+    this.#headers ??= createHeaderChain({ publicClient: this.#p.publicClient, trusted });
+    let proven: Hex;
+    try {
+      const header = await this.#headers.verifiedHeader(view.blockNumber);
+      ({ value: proven } = await verifyStorageSlot({
+        publicClient: this.#p.publicClient,
+        header,
+        address: this.#p.address,
+        slot: transcriptSlot(view.sessionId),
+      }));
+    } catch (error) {
+      if (!(error instanceof ProofError)) throw error;
+      this.#view ??= view;
+      throw this.#error(
+        "UNTRUSTED_READ",
+        `Stopped session ${view.sessionId}: the provider's chain does not prove out from trusted block ${trusted.number} (${error.shortMessage}). Nothing was sent on it. Use another provider, or check the trusted block, and run again.`,
+        { cause: error },
+      );
+    }
+    if (proven.toLowerCase() === view.transcript.toLowerCase()) return;
+    this.#view ??= view;
+    throw this.#error(
+      "UNTRUSTED_READ",
+      `Stopped session ${view.sessionId}: at block ${view.blockNumber} the proven transcript is ${proven}, but the provider served ${view.transcript}. Nothing was sent on it. Use another provider and run again.`,
+    );
+  }
+
+  /**
+   * A signing session signs with the key this party helped generate: the group key served must be
+   * the one its own key share implies, and the key session's configuration the one it accepted.
+   */
+  async #verifySigningKey(view: SessionView): Promise<ViewProblem | undefined> {
+    const signing = view.signing;
+    if (signing?.keyIndex === undefined) return undefined;
+    const keyBinding = this.#binding(signing.keySession, signing.keyIndex);
+    const pinned = await this.#get(view, keyBinding, CONFIG_HASH_RECORD);
+    if (pinned !== undefined && bytesToHex(pinned) !== signing.keyConfigHash.toLowerCase()) {
+      return {
+        what: `key session ${signing.keySession}'s configuration is served as ${signing.keyConfigHash}, but this party accepted ${bytesToHex(pinned)}`,
+        metaMessages: [],
+      };
+    }
+    const share = await this.#get(view, keyBinding, KEY_SHARE_RECORD);
+    if (share === undefined) return undefined;
+    let own: Hex;
+    try {
+      own = bytesToHex(groupPublicKey(decodeKeyShare(share)));
+    } catch (error) {
+      throw this.#storeError(view, `decode ${KEY_SHARE_RECORD}`, error);
+    }
+    if (own !== signing.groupPublicKey.toLowerCase()) {
+      return {
+        what: `key session ${signing.keySession}'s group key is served as ${signing.groupPublicKey}, but this party's key share belongs to ${own}`,
+        metaMessages: [],
+      };
+    }
+    return undefined;
   }
 
   /** One cheap read while waiting: has the phase or round moved? Reports progress on the way. */
@@ -612,6 +856,21 @@ class PartyRun {
   }
 }
 
+/** Said when an end is not confirmed: the round secrets stay (encrypted) in the store. */
+const unconfirmedNote =
+  "the end is one provider's word: round secrets are kept in the store; run again with several --rpc-url or --trusted-block to confirm it and delete them";
+
+/** The first error in `error`'s cause chain that is a `type`. */
+function findCause<T extends Error>(
+  error: unknown,
+  type: abstract new (...args: never[]) => T,
+): T | undefined {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    if (e instanceof type) return e;
+  }
+  return undefined;
+}
+
 /** The fields of an action that this kind leaves empty. */
 function noAction(view: SessionView, action: number): UnsignedAction {
   return {
@@ -644,8 +903,8 @@ function describeOutcome(outcome: PartyOutcome): string {
       return outcome.reason === "expired"
         ? `aborted at the deadline; blamed ${partyList(outcome.blame)}`
         : outcome.reason === "complaint"
-          ? `aborted by a complaint against ${partyList(outcome.blame)}`
-          : "aborted: the parties' results disagree";
+          ? `aborted by a complaint; the evidence names ${partyList(outcome.blame)}${outcome.finding === undefined ? "" : ` (${outcome.finding})`}`
+          : `aborted: the parties' results disagree; wrong: ${partyList(outcome.blame)}`;
   }
 }
 

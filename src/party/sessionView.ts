@@ -2,11 +2,13 @@
 // parties signed, this party's place in it, the phase, every registered encryption key, and every
 // payload of every round from the PayloadSubmitted events. Nothing here is secret or local.
 
-import { type Address, type Hex, isAddressEqual } from "viem";
+import { type Address, type Hex, isAddressEqual, zeroAddress } from "viem";
 import { getSessionEvents } from "../sdk/actions/getSessionEvents.js";
 import type { RoundtablePublicClient } from "../sdk/actions/internal.js";
 import { readSession } from "../sdk/actions/readSession.js";
+import type { TranscriptAction } from "../sdk/transcript.js";
 import { AbortReason, type SessionConfig, SessionKind } from "../sdk/types.js";
+import type { ReportedAction } from "../sdk/verifyActionOrigin.js";
 
 /** Why a session ended without a result. */
 export type AbortCause = "expired" | "complaint" | "disagreement";
@@ -26,6 +28,8 @@ export type SigningKeyView = {
   groupPublicKey: Hex;
   /** The key session's parties, in index order. */
   keyParties: readonly Address[];
+  /** The key session's configuration hash (its parties and threshold are checked against it). */
+  keyConfigHash: Hex;
   /** `signerIdentifiers[i]` is signer i's FROST identifier: its 1-based index in the key session. */
   signerIdentifiers: readonly number[];
   /** This party's 0-based index in the key session, where its key share is stored. */
@@ -70,6 +74,14 @@ export type SessionView = {
   payloads: readonly ReadonlyMap<number, Hex>[];
   /** The agreed result, once finalized. */
   result: Hex | undefined;
+  /** The contract's running transcript hash at `blockNumber`. */
+  transcript: Hex;
+  /** Every accepted party action the logs report, in log order, as the transcript folds them. */
+  actions: readonly ReportedAction[];
+  /** The delegate each party's acceptance named, if any. */
+  delegates: readonly (Address | undefined)[];
+  /** Where two reads of this view contradict each other (a provider answering queries differently). */
+  inconsistencies: readonly string[];
   abort: { reason: AbortCause; blame: number[] } | undefined;
   complaint: FiledComplaint | undefined;
   signing: SigningKeyView | undefined;
@@ -132,25 +144,53 @@ export async function readSessionView({
   });
 
   const roundCount = session.config.rounds.length;
+  const parties = session.parties;
   const commitments = Array.from({ length: roundCount }, () => new Map<number, Hex>());
   const payloads = Array.from({ length: roundCount }, () => new Map<number, Hex>());
+  const delegates: (Address | undefined)[] = parties.map(() => undefined);
+  // The keys come from the same logs as the actions the runner verifies (signatures, transcript),
+  // never from a separate query a provider could answer differently.
+  const encryptionKeys: (Hex | undefined)[] = parties.map(() => undefined);
+  const actions: ReportedAction[] = [];
   let complaint: FiledComplaint | undefined;
+  const record = (
+    action: TranscriptAction,
+    event: { transactionHash: Hex; blockNumber: bigint },
+  ): void => {
+    // The account comes from the configuration, never from the event.
+    const account = parties[action.party];
+    if (account === undefined) return;
+    actions.push({
+      ...action,
+      account,
+      transactionHash: event.transactionHash,
+      blockNumber: event.blockNumber,
+    });
+  };
   for (const event of events) {
-    if (event.eventName === "CommitmentSubmitted") {
-      commitments[event.args.round - 1]?.set(event.args.index, event.args.commitment);
+    if (event.eventName === "PartyAccepted") {
+      const { index, encryptionKey, delegate } = event.args;
+      if (delegate !== zeroAddress) delegates[index] = delegate;
+      if (index < encryptionKeys.length) encryptionKeys[index] = encryptionKey;
+      record({ kind: "accept", party: index, round: 0, data: encryptionKey, delegate }, event);
+    } else if (event.eventName === "CommitmentSubmitted") {
+      const { index, round, commitment } = event.args;
+      commitments[round - 1]?.set(index, commitment);
+      record({ kind: "commit", party: index, round, data: "0x", commitment }, event);
     } else if (event.eventName === "PayloadSubmitted") {
-      payloads[event.args.round - 1]?.set(event.args.index, event.args.payload);
+      const { index, round, payload } = event.args;
+      payloads[round - 1]?.set(index, payload);
+      record({ kind: "submit", party: index, round, data: payload }, event);
     } else if (event.eventName === "ComplaintFiled") {
-      complaint = {
-        accuser: event.args.accuserIndex,
-        accused: event.args.accusedIndex,
-        round: event.args.round,
-        evidence: event.args.evidence,
-      };
+      const { accuserIndex, accusedIndex, round, evidence } = event.args;
+      complaint = { accuser: accuserIndex, accused: accusedIndex, round, evidence };
+      record(
+        { kind: "complain", party: accuserIndex, round, data: evidence, accused: accusedIndex },
+        event,
+      );
     }
   }
 
-  const parties = session.parties;
   const index = parties.findIndex((party) => isAddressEqual(party, account));
   const self = index < 0 ? undefined : index;
   const kind = session.config.kind === SessionKind.Signing ? "signing" : "key-generation";
@@ -186,10 +226,22 @@ export async function readSessionView({
     roundCount: session.state.roundCount,
     deadline: session.state.deadline,
     acted,
-    encryptionKeys: session.encryptionKeys,
+    encryptionKeys,
+    inconsistencies: parties.flatMap((_, i) => {
+      const fromState = session.encryptionKeys[i]?.toLowerCase();
+      const fromLogs = encryptionKeys[i]?.toLowerCase();
+      return fromState === fromLogs
+        ? []
+        : [
+            `party ${i}'s encryption key is ${fromState ?? "missing"} in one log query and ${fromLogs ?? "missing"} in another`,
+          ];
+    }),
     commitments,
     payloads,
     result: session.result,
+    transcript: session.transcript,
+    actions,
+    delegates,
     abort,
     complaint,
     signing:
@@ -220,6 +272,7 @@ async function readSigningKey(
     keySession: config.keySession,
     groupPublicKey,
     keyParties,
+    keyConfigHash: key.configHash,
     signerIdentifiers,
     keyIndex: keyIndex < 0 ? undefined : keyIndex,
   };

@@ -9,6 +9,7 @@ import { fileComplaint } from "../sdk/actions/fileComplaint.js";
 import type { RoundtablePublicClient, RoundtableWalletClient } from "../sdk/actions/internal.js";
 import { submitCommitment } from "../sdk/actions/submitCommitment.js";
 import { submitPayload } from "../sdk/actions/submitPayload.js";
+import { decodeAcceptData } from "../sdk/eip712.js";
 import { isRoundtableContractError, toRoundtableError } from "../sdk/errors.js";
 import { ActionType, type UnsignedAction } from "../sdk/types.js";
 
@@ -65,7 +66,7 @@ export function createDirectTransport({
             sessionId,
             party,
             configHash: action.word,
-            encryptionKey: action.data,
+            ...decodeAcceptData(action.data),
           });
           return { transactionHash };
         }

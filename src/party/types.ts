@@ -23,6 +23,11 @@ export type AcceptanceSummary = {
   rounds: readonly { duration: number; commitReveal: boolean }[];
   acceptanceDeadline: Date;
   configHash: Hex;
+  /**
+   * Names this session on this chain and contract with its configuration (see
+   * `sessionFingerprint`): unlike the configuration hash, no clone session shares it.
+   */
+  sessionFingerprint: Hex;
   /** The EIP-712 digest of this party's Accept (session, configuration hash, encryption key). */
   acceptDigest: Hex;
   /** The contract's EIP-712 domain separator, to compare with what a hardware wallet shows. */
@@ -64,11 +69,14 @@ export type PartyOutcome =
       status: "aborted";
       sessionId: bigint;
       /**
-       * expired: the parties in `blame` did not act in time. complaint: `blame` holds the accused,
-       * as the complainant claims (the auditor judges the evidence). disagreement: parties
-       * submitted different results; `blame` is empty.
+       * expired: the parties in `blame` did not act in time (the contract's record). complaint:
+       * `blame` holds whoever the evidence convicts, the accused or a lying accuser, judged by the
+       * same judge as the auditor. disagreement: the parties whose result differs from the one
+       * the session's payloads imply.
        */
       reason: "expired" | "complaint" | "disagreement";
       blame: number[];
+      /** Why the judge named them, when the session ended by a complaint or a disagreement. */
+      finding?: string;
     }
   | { status: "cancelled"; sessionId: bigint };
