@@ -1,9 +1,12 @@
 // One session's audit: read its logs and the contract's view at the report block, rebuild it,
 // re-read every block hash, run every check, and say how the session stands apart from the verdict.
-import type { Hash, Hex } from "viem";
-import { encodeEventTopics } from "viem";
+import type { Address, Hash, Hex } from "viem";
+import { encodeEventTopics, hexToBytes } from "viem";
+import { keyFromKeygenRecord } from "../protocol/index.js";
 import { decodeRoundtableLogs, indexedTopic } from "../sdk/actions/internal.js";
 import { roundtableAbi } from "../sdk/generated/roundtableAbi.js";
+import { ciphersuiteName } from "../sdk/protocolIds.js";
+import { sessionConfigProblem } from "../sdk/sessionConfigProblem.js";
 import { Phase, SessionKind } from "../sdk/types.js";
 import type { CheckContext } from "./checks/checkContext.js";
 import { replaySession } from "./checks/replaySession.js";
@@ -44,6 +47,11 @@ const [sessionFinalizedTopic] = encodeEventTopics({
   abi: roundtableAbi,
   eventName: "SessionFinalized",
 });
+const [partyAcceptedTopic] = encodeEventTopics({ abi: roundtableAbi, eventName: "PartyAccepted" });
+const [payloadSubmittedTopic] = encodeEventTopics({
+  abi: roundtableAbi,
+  eventName: "PayloadSubmitted",
+});
 
 /**
  * Audits one session from chain events and the contract's view at `reportBlock`.
@@ -81,6 +89,7 @@ export async function auditSession({
     configHash,
     transcript,
     state: { ...state, deadline: BigInt(state.deadline) },
+    provenTranscript: await reader.proveTranscript?.(sessionId, reportBlock),
   };
   const logs = await scope.getLogs({
     topics: [null, indexedTopic(sessionId)],
@@ -108,6 +117,7 @@ export async function auditSession({
           record.created.config.keySession,
           record.created.at.blockNumber,
           at,
+          { chainId: reader.chainId, contract: reader.contract },
         )
       : undefined;
   const replay = replaySession(record);
@@ -150,6 +160,7 @@ async function keySessionOf(
   keySession: bigint,
   signingCreated: bigint,
   at: bigint,
+  where: { chainId: number; contract: Address },
 ): Promise<KeySessionSummary> {
   let cached = caches.keySessions.get(keySession);
   if (cached === undefined) {
@@ -159,8 +170,18 @@ async function keySessionOf(
         args: [keySession],
         blockNumber: at,
       });
+      // With the acceptances and round-1 payloads, the key is recomputed from the key session's
+      // public commitments rather than taken from its stored result (THREATS B5).
       const logs = await scope.getLogs({
-        topics: [[sessionCreatedTopic!, sessionFinalizedTopic!], indexedTopic(keySession)],
+        topics: [
+          [
+            sessionCreatedTopic!,
+            sessionFinalizedTopic!,
+            partyAcceptedTopic!,
+            payloadSubmittedTopic!,
+          ],
+          indexedTopic(keySession),
+        ],
         fromBlock: from,
         toBlock: signingCreated,
       });
@@ -173,7 +194,11 @@ async function keySessionOf(
         threshold: undefined,
         groupKey: undefined,
         finalizedAt: undefined,
+        material: undefined,
+        materialError: undefined,
       };
+      const keys = new Map<number, Uint8Array>();
+      const round1 = new Map<number, Uint8Array>();
       for (const event of decodeRoundtableLogs(logs)) {
         if (event.args.sessionId !== keySession) continue;
         if (event.eventName === "SessionCreated" && !summary.found) {
@@ -188,8 +213,13 @@ async function keySessionOf(
         } else if (event.eventName === "SessionFinalized" && summary.groupKey === undefined) {
           summary.groupKey = event.args.result as Hex;
           summary.finalizedAt = event.blockNumber;
+        } else if (event.eventName === "PartyAccepted") {
+          keys.set(event.args.index, hexToBytes(event.args.encryptionKey));
+        } else if (event.eventName === "PayloadSubmitted" && event.args.round === 1) {
+          round1.set(event.args.index + 1, hexToBytes(event.args.payload));
         }
       }
+      Object.assign(summary, keyMaterialOf(summary, keys, round1, keySession, where));
       return summary;
     })();
     cached.catch(() => caches.keySessions.delete(keySession));
@@ -199,6 +229,52 @@ async function keySessionOf(
       caches.keySessions.delete(caches.keySessions.keys().next().value as bigint);
   }
   return cached;
+}
+
+/**
+ * Whether the session expired while parties were still accepting a configuration that cannot run:
+ * declining it is what honest parties do, so the initiator is at fault and no party is blamed.
+ */
+function declinedUnrunnable(record: SessionRecord): boolean {
+  const created = record.created;
+  if (created === undefined) return false;
+  const accepted = new Set(record.actions.filter((a) => a.kind === "accept").map((a) => a.party));
+  return (
+    accepted.size < created.config.parties.length &&
+    sessionConfigProblem(created.config) !== undefined
+  );
+}
+
+/** The key a key session's public record implies, or why it implies none. */
+function keyMaterialOf(
+  summary: KeySessionSummary,
+  keys: ReadonlyMap<number, Uint8Array>,
+  round1: ReadonlyMap<number, Uint8Array>,
+  sessionId: bigint,
+  { chainId, contract }: { chainId: number; contract: Address },
+): Pick<KeySessionSummary, "material" | "materialError"> {
+  if (!summary.found || summary.ciphersuite === undefined || summary.threshold === undefined) {
+    return { material: undefined, materialError: "the key session was not found" };
+  }
+  try {
+    const material = keyFromKeygenRecord(
+      {
+        ciphersuite: ciphersuiteName(summary.ciphersuite),
+        chainId: BigInt(chainId),
+        contractAddress: contract,
+        sessionId,
+        encryptionKeys: summary.parties.map((_, i) => keys.get(i) ?? new Uint8Array(0)),
+        threshold: summary.threshold,
+      },
+      round1,
+    );
+    return { material, materialError: undefined };
+  } catch (error) {
+    return {
+      material: undefined,
+      materialError: error instanceof Error ? error.message.split("\n")[0] : String(error),
+    };
+  }
 }
 
 /** How the session stands, with who is to blame, apart from whether the record is consistent. */
@@ -220,7 +296,9 @@ function outcomeOf(
   if (end?.kind === "aborted") {
     const blame =
       end.reason === "expired"
-        ? end.blame
+        ? declinedUnrunnable(record)
+          ? []
+          : end.blame
         : end.reason === "complaint"
           ? culprits([
               "invalid-proof-of-knowledge",
@@ -228,6 +306,7 @@ function outcomeOf(
               "malformed-payload",
               "false-complaint",
               "disagreeing-agreement",
+              "invalid-signature",
             ])
           : culprits(["disagreeing-agreement", "invalid-signature"]);
     return { status: "aborted", reason: end.reason, blame, result: undefined };

@@ -22,6 +22,9 @@ import {
   type Transport,
 } from "viem";
 import { roundtableAbi } from "../sdk/generated/roundtableAbi.js";
+import { createHeaderChain, type TrustedBlock } from "../sdk/proofs/headerChain.js";
+import { ProofError } from "../sdk/proofs/ProofError.js";
+import { transcriptSlot, verifyStorageSlot } from "../sdk/proofs/storage.js";
 
 /** One RPC endpoint as the report names it: never with what may be an API key in its URL. */
 export type RpcEndpoint = {
@@ -33,8 +36,11 @@ export type RpcEndpoint = {
 
 /** A disagreement between providers, or between a provider and itself over time. */
 export type ReadDisagreement = {
-  /** What was compared: a log, a block hash, a transaction or a contract read. */
-  subject: "log" | "block-hash" | "transaction" | "contract-read";
+  /**
+   * What was compared: a log, a block hash, a transaction, a contract read, a block's timestamp
+   * (deadlines are judged by it), or the report block (its number, hash and timestamp).
+   */
+  subject: "log" | "block-hash" | "transaction" | "contract-read" | "block-time" | "report-block";
   /** Which value, such as `block 12 log 3` or `transcriptOf(7)`. */
   key: string;
   /** What each provider answered (`null` for nothing). */
@@ -69,17 +75,42 @@ export type CreateChainReaderParameters = {
   timeout?: number | undefined;
   /** Transactions and block times kept in memory, most recent first. @default 256 */
   cacheSize?: number | undefined;
+  /**
+   * Blocks by which the providers' heads (or finalized blocks) may differ before the report block
+   * counts as disputed: honest providers lag each other by a block or two; a provider that shows
+   * an old head (a finished session as still active) does not. @default 2n
+   */
+  headTolerance?: bigint | undefined;
+  /**
+   * A block the auditor trusts: each session's transcript is then read from a storage proof
+   * against the report block's header, linked by parent hashes to this block, so one provider
+   * cannot make a forged session pass without forging the chain itself.
+   */
+  trustedBlock?: TrustedBlock | undefined;
 };
+
+/** A transcript read from a storage proof, or why it could not be proven. */
+export type ProvenTranscript = { value: Hash } | { failure: string };
 
 /** A chain reader: shared caches and clients; per-session {@link ReadScope}s collect what differed. */
 export type ChainReader = {
   readonly chainId: number;
   readonly endpoints: readonly RpcEndpoint[];
   readonly contract: Address;
-  /** Resolves the report block on the first provider. */
+  /**
+   * Resolves the report block on the first provider, and checks it against every other: their
+   * heads (or finalized blocks) within `headTolerance`, and the same hash and timestamp at that
+   * number. What differs goes into every later {@link ReadScope}'s disagreements.
+   */
   reportBlock(choice: ReportBlockChoice): Promise<ReportBlock>;
+  /** The disagreements found about the report block (also in every scope made after it). */
+  readonly reportDisagreements: readonly ReadDisagreement[];
   /** A scope for one session (or one discovery scan): disagreements and block hashes seen. */
   scope(): ReadScope;
+  /** With a trusted block: `transcriptOf(sessionId)` at the report block, proven. */
+  proveTranscript?:
+    | ((sessionId: bigint, reportBlock: ReportBlock) => Promise<ProvenTranscript>)
+    | undefined;
 };
 
 /** Reads made for one session; what they found suspicious is kept here, not in the shared reader. */
@@ -92,7 +123,7 @@ export type ReadScope = {
   getLogs(params: { topics: LogTopic[]; fromBlock: bigint; toBlock: bigint }): Promise<Log[]>;
   /** A transaction by hash (cached), cross-checked for its sender and input. */
   getTransaction(hash: Hash): Promise<Transaction>;
-  /** A block's timestamp by hash (cached). */
+  /** A block's timestamp by hash (cached), cross-checked: deadlines are judged by it. */
   getBlockTime(hash: Hash): Promise<bigint>;
   /** A Roundtable view at `blockNumber`, cross-checked. */
   readContract<T>(params: {
@@ -145,6 +176,8 @@ export async function createChainReader({
   pageSize = 5_000n,
   timeout = 20_000,
   cacheSize = 256,
+  headTolerance = 2n,
+  trustedBlock,
 }: CreateChainReaderParameters): Promise<ChainReader> {
   if (endpoints.length === 0) throw new RangeError("createChainReader needs at least one RPC");
   const clients = endpoints.map((endpoint) => ({
@@ -174,7 +207,13 @@ export async function createChainReader({
     }
   });
   const transactions = new Lru<Hash, Promise<Transaction>>(cacheSize);
-  const blockTimes = new Lru<Hash, Promise<bigint>>(cacheSize);
+  // A block's time with what the providers said when they differed: the cache is shared by every
+  // scope, and each scope that uses the time must report the disagreement too.
+  const blockTimes = new Lru<
+    Hash,
+    Promise<{ timestamp: bigint; disagreement: ReadDisagreement | undefined }>
+  >(cacheSize);
+  const reportDisagreements: ReadDisagreement[] = [];
   const codes = new Lru<string, Promise<boolean>>(cacheSize);
 
   async function logsFrom(
@@ -219,7 +258,7 @@ export async function createChainReader({
   }
 
   function scope(): ReadScope {
-    const disagreements: ReadDisagreement[] = [];
+    const disagreements: ReadDisagreement[] = [...reportDisagreements];
     const blocks = new Map<bigint, Hash>();
     return {
       disagreements,
@@ -270,17 +309,45 @@ export async function createChainReader({
         }
         return cached;
       },
-      getBlockTime(hash) {
+      async getBlockTime(hash) {
         let cached = blockTimes.get(hash);
         if (cached === undefined) {
-          cached = guard(primary.endpoint, `eth_getBlockByHash ${hash}`, async () => {
-            const block = await primary.client.getBlock({ blockHash: hash });
-            return block.timestamp;
-          });
+          cached = (async () => {
+            const blocks = await Promise.all(
+              clients.map(({ endpoint, client }) =>
+                guard(endpoint, `eth_getBlockByHash ${hash}`, () =>
+                  blockOrNull(client, { blockHash: hash }),
+                ),
+              ),
+            );
+            const first = blocks[0];
+            if (first === null || first === undefined) {
+              throw new ChainReadError(primary.endpoint.shown, `Block ${hash} was not found`);
+            }
+            const differs = blocks.some((b) => b?.timestamp !== first.timestamp);
+            return {
+              timestamp: first.timestamp,
+              disagreement: differs
+                ? {
+                    subject: "block-time" as const,
+                    key: `block ${first.number} (${hash})`,
+                    answers: blocks.map((b, i) => ({
+                      rpc: clients[i]!.endpoint.shown,
+                      value: b === null ? null : timeText(b.timestamp),
+                    })),
+                  }
+                : undefined,
+            };
+          })();
+          // A failed read is not cached: the next session may ask again.
           cached.catch(() => blockTimes.delete(hash));
           blockTimes.set(hash, cached);
         }
-        return cached;
+        const { timestamp, disagreement } = await cached;
+        if (disagreement !== undefined && !disagreements.includes(disagreement)) {
+          disagreements.push(disagreement);
+        }
+        return timestamp;
       },
       async readContract<T>({
         functionName,
@@ -365,12 +432,87 @@ export async function createChainReader({
     };
   }
 
+  /** Every other provider's head (or finalized block) and block at `chosen`, compared with it. */
+  async function crossCheckReportBlock(choice: ReportBlockChoice, chosen: Block): Promise<void> {
+    if (clients.length < 2 || chosen.number === null) return;
+    const number = chosen.number;
+    const [heads, blocks] = await Promise.all([
+      Promise.all(
+        clients.map(({ endpoint, client }) =>
+          guard(endpoint, "the head block", async () =>
+            choice.kind === "finalized"
+              ? ((await blockOrNull(client, { blockTag: "finalized" }))?.number ?? null)
+              : client.getBlockNumber({ cacheTime: 0 }),
+          ),
+        ),
+      ),
+      Promise.all(
+        clients.map(({ endpoint, client }) =>
+          guard(endpoint, `eth_getBlockByNumber ${number}`, () =>
+            blockOrNull(client, { blockNumber: number }),
+          ),
+        ),
+      ),
+    ]);
+    const rpc = (i: number) => clients[i]!.endpoint.shown;
+    const known = heads
+      .filter((h): h is bigint => h !== null)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const spread = known.length === 0 ? 0n : known.at(-1)! - known[0]!;
+    const which = choice.kind === "finalized" ? "finalized block" : "latest block";
+    if (spread > headTolerance || known.length < heads.length) {
+      reportDisagreements.push({
+        subject: "report-block",
+        key: `${which} (${spread} blocks apart, ${headTolerance} allowed)`,
+        answers: heads.map((h, i) => ({ rpc: rpc(i), value: h === null ? null : `block ${h}` })),
+      });
+    }
+    const shown = (b: Block | null) =>
+      b === null ? null : `hash ${b.hash}, time ${timeText(b.timestamp)}`;
+    if (blocks.some((b) => shown(b) !== shown(chosen))) {
+      reportDisagreements.push({
+        subject: "report-block",
+        key: `block ${number}`,
+        answers: blocks.map((b, i) => ({ rpc: rpc(i), value: shown(b) })),
+      });
+    }
+  }
+
+  const headers =
+    trustedBlock === undefined
+      ? undefined
+      : createHeaderChain({ publicClient: primary.client, trusted: trustedBlock });
   return {
     chainId,
     endpoints,
     contract,
+    reportDisagreements,
+    ...(headers === undefined
+      ? {}
+      : {
+          async proveTranscript(sessionId: bigint, reportBlock: ReportBlock) {
+            try {
+              const header = await headers.verifiedHeader(reportBlock.number);
+              if (header.hash.toLowerCase() !== reportBlock.hash.toLowerCase()) {
+                return {
+                  failure: `the report block ${reportBlock.number} is ${reportBlock.hash}, but the chain linked to the trusted block has ${header.hash} there`,
+                };
+              }
+              const { value } = await verifyStorageSlot({
+                publicClient: primary.client,
+                header,
+                address: contract,
+                slot: transcriptSlot(sessionId),
+              });
+              return { value: value as Hash };
+            } catch (error) {
+              if (error instanceof ProofError) return { failure: error.shortMessage };
+              throw error;
+            }
+          },
+        }),
     async reportBlock(choice) {
-      return guard(primary.endpoint, "the report block", async () => {
+      const block = await guard(primary.endpoint, "the report block", async () => {
         let block: Block;
         if (choice.kind === "finalized") {
           block = await primary.client.getBlock({ blockTag: "finalized" });
@@ -388,11 +530,33 @@ export async function createChainReader({
         if (block.number === null || block.hash === null) {
           throw new ChainReadError(primary.endpoint.shown, "The report block is still pending");
         }
-        return { number: block.number, hash: block.hash, timestamp: block.timestamp };
+        return block;
       });
+      reportDisagreements.length = 0;
+      await crossCheckReportBlock(choice, block);
+      return { number: block.number!, hash: block.hash!, timestamp: block.timestamp };
     },
     scope,
   };
+}
+
+/** A block, or null where the provider does not have it (yet). */
+async function blockOrNull(
+  client: PublicClient<Transport, Chain | undefined>,
+  at: { blockHash: Hash } | { blockNumber: bigint } | { blockTag: "finalized" },
+): Promise<Block | null> {
+  try {
+    return await client.getBlock(at);
+  } catch (error) {
+    if (/not found|could not be found/i.test(shortMessage(error))) return null;
+    throw error;
+  }
+}
+
+/** A block time for a report: seconds and the UTC time they stand for. */
+function timeText(timestamp: bigint): string {
+  const date = new Date(Number(timestamp) * 1000);
+  return `${timestamp} (${Number.isNaN(date.getTime()) ? "invalid" : date.toISOString()})`;
 }
 
 /** Logs deduplicated by (block hash, log index), removed ones dropped, in chain order. */

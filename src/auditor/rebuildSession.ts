@@ -3,7 +3,6 @@
 import {
   type Address,
   concatHex,
-  decodeFunctionData,
   domainSeparator,
   getAddress,
   type Hash,
@@ -16,10 +15,16 @@ import {
 import type { RoundtableEventLog } from "../sdk/actions/getSessionEvents.js";
 import { decodeRoundtableLogs } from "../sdk/actions/internal.js";
 import { roundtableDomain } from "../sdk/eip712.js";
-import { roundtableAbi } from "../sdk/generated/roundtableAbi.js";
-import { AbortReason, ActionType, phaseName, type SignedAction } from "../sdk/types.js";
+import { recoverTransactionSender } from "../sdk/recoverTransactionSender.js";
+import {
+  type DecodedCall,
+  decodeRoundtableCall,
+  directFunctions,
+  signedItemMatches,
+} from "../sdk/roundtableCalls.js";
+import { actionStructHash } from "../sdk/transcript.js";
+import { AbortReason, phaseName } from "../sdk/types.js";
 import { createSignerRecovery, type SignerRecovery } from "./recoverSigner.js";
-import { actionStructHash } from "./transcript.js";
 import type {
   ActionOrigin,
   ChainPosition,
@@ -50,11 +55,6 @@ export type RebuildSessionParameters = {
 };
 
 /** The calldata of a Roundtable transaction, decoded once. */
-type DecodedCall =
-  | { kind: "direct"; functionName: string; args: readonly unknown[] }
-  | { kind: "signed"; route: "applySigned" | "batch"; items: readonly SignedAction[] }
-  | { kind: "other" };
-
 const defaultSigners = createSignerRecovery(64);
 
 /** A bounded cache of decoded calldata, by transaction hash. */
@@ -271,6 +271,7 @@ function actionOf(
         account: event.args.party,
         round: 0,
         data: event.args.encryptionKey,
+        delegate: event.args.delegate,
       };
     case "CommitmentSubmitted":
       return {
@@ -320,68 +321,8 @@ function describeAction(action: RecordedAction): string {
   }
 }
 
-const actionTypes = {
-  accept: ActionType.Accept,
-  commit: ActionType.Commit,
-  submit: ActionType.Submit,
-  complain: ActionType.Complain,
-} as const;
-
-const directFunctions = {
-  accept: "accept",
-  commit: "commit",
-  submit: "submit",
-  complain: "complain",
-} as const;
-
 async function submitterOf(sources: RebuildSources, hash: Hash): Promise<Address> {
   return getAddress((await sources.getTransaction(hash)).from);
-}
-
-function decodeCall(tx: Transaction, contract: Address): DecodedCall {
-  if (tx.to === null || !isAddressEqual(tx.to, contract)) return { kind: "other" };
-  try {
-    const { functionName, args } = decodeFunctionData({ abi: roundtableAbi, data: tx.input });
-    if (functionName === "applySigned") {
-      return { kind: "signed", route: "applySigned", items: [args[0] as SignedAction] };
-    }
-    if (functionName === "batch") {
-      return { kind: "signed", route: "batch", items: args[0] as readonly SignedAction[] };
-    }
-    return { kind: "direct", functionName, args: args ?? [] };
-  } catch {
-    return { kind: "other" };
-  }
-}
-
-/** Whether a signed batch item is the action the event recorded. */
-function itemMatches(
-  item: SignedAction,
-  sessionId: bigint,
-  action: Omit<RecordedAction, "origin">,
-): boolean {
-  if (
-    item.action !== actionTypes[action.kind] ||
-    item.sessionId !== sessionId ||
-    item.party !== action.party
-  ) {
-    return false;
-  }
-  const same = (a: Hex, b: Hex) => a.toLowerCase() === b.toLowerCase();
-  switch (action.kind) {
-    case "accept":
-      return same(item.data, action.data);
-    case "commit":
-      return item.round === action.round && same(item.word, action.commitment ?? "0x");
-    case "submit":
-      return item.round === action.round && same(item.data, action.data);
-    case "complain":
-      return (
-        item.round === action.round &&
-        item.accused === action.accused &&
-        same(item.data, action.data)
-      );
-  }
 }
 
 /**
@@ -405,10 +346,15 @@ async function originOf({
   calldata: CalldataCache;
 }): Promise<ActionOrigin> {
   const tx = await sources.getTransaction(action.at.transactionHash);
+  // The sender is recovered from the transaction's own signature: a provider can write any
+  // `from`, it cannot sign for an account it does not hold. An unrecoverable or mismatched
+  // signature leaves the action with no signer, which the signer check reports.
+  const recoveredSender = await recoverTransactionSender(tx);
   const from = getAddress(tx.from);
+  const senderProven = recoveredSender !== undefined && isAddressEqual(recoveredSender, from);
   let call = calldata.get(tx.hash);
   if (call === undefined) {
-    call = decodeCall(tx, contract);
+    call = decodeRoundtableCall(tx, contract);
     calldata.set(tx.hash, call);
   }
   const unknown: ActionOrigin = {
@@ -423,13 +369,13 @@ async function originOf({
     return {
       route: "direct",
       submitter: from,
-      signer: from,
-      signature: "sender",
+      signer: senderProven ? from : undefined,
+      signature: senderProven ? "sender" : "unknown",
       signedConfigHash: action.kind === "accept" ? (call.args[2] as Hex) : undefined,
     };
   }
   if (call.kind === "other") return unknown;
-  const item = call.items.find((candidate) => itemMatches(candidate, sessionId, action));
+  const item = call.items.find((candidate) => signedItemMatches(candidate, sessionId, action));
   if (item === undefined) return { ...unknown, route: call.route };
   const signedConfigHash = action.kind === "accept" ? item.word : undefined;
   const structHash = actionStructHash({

@@ -1,6 +1,7 @@
 // The shapes an audit produces: a session rebuilt from chain events, the result of each named
 // check, and what a session's audit reports. Party indexes are the contract's (0-based).
 import type { Address, Hash, Hex } from "viem";
+import type { SigningKeyMaterial } from "../protocol/index.js";
 import type { SessionConfig } from "../sdk/types.js";
 import type { ReadDisagreement } from "./readChain.js";
 
@@ -47,6 +48,8 @@ export type RecordedAction = {
   commitment: Hex | undefined;
   /** Complain: the accused party. */
   accused: number | undefined;
+  /** Accept: the delegate the acceptance named (zero address for none). */
+  delegate?: Address | undefined;
   at: ChainPosition;
   origin: ActionOrigin;
 };
@@ -159,6 +162,8 @@ export type CheckId = (typeof checkIds)[number];
 export type ContractView = {
   configHash: Hash;
   transcript: Hash;
+  /** With a trusted block: the transcript from a storage proof, or why it did not prove. */
+  provenTranscript?: { value: Hash } | { failure: string } | undefined;
   state: {
     phase: number;
     round: number;
@@ -181,6 +186,13 @@ export type KeySessionSummary = {
   /** The agreed group key, if the key session finalized (and when). */
   groupKey: Hex | undefined;
   finalizedAt: bigint | undefined;
+  /**
+   * The key as the key session's public round-1 commitments imply it (group key and every
+   * holder's verifying share), recomputed by the auditor: never the stored result taken on trust.
+   */
+  material: SigningKeyMaterial | undefined;
+  /** Why the key session's record implies no key, when it does not. */
+  materialError: string | undefined;
 };
 
 /** How the session stands or ended, reported apart from the verdict. */

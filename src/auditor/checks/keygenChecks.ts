@@ -1,20 +1,18 @@
 // Key generation, judged from public data: each party's proof of knowledge, the group key implied
 // by the round-1 commitments, every party's agreement on it, and complaint evidence. Party indexes
 // here are the contract's (0-based); the FROST identifier of party i is i + 1.
-import { schnorr, secp256k1 } from "@noble/curves/secp256k1.js";
-import { bytesToNumberBE } from "@noble/curves/utils.js";
-import { bytesToHex, type Hex, hexToBytes } from "viem";
+import type { secp256k1 } from "@noble/curves/secp256k1.js";
+import { bytesToHex, type Hex, hexToBytes, isAddressEqual } from "viem";
 import {
   type CiphersuiteId,
-  decodeGroupKey,
-  decodeKeygenRound2,
-  decodeSigningRound1,
-  decodeSigningRound2,
+  checkKeygenRound1Payload,
   getCiphersuite,
   judgeComplaint,
+  keyFromKeygenRecord,
   ProtocolError,
+  type PublicRecord,
+  type PublicSessionContext,
   readKeygenRound1,
-  TAPROOT_CIPHERSUITE,
   verifyProofOfKnowledge,
 } from "../../protocol/index.js";
 import { ciphersuiteName } from "../../sdk/protocolIds.js";
@@ -81,39 +79,55 @@ function decodeRound1(
 ): Round1Verdict {
   const threshold = context.record.created!.config.threshold;
   const account = accountOf(context, action.party);
+  const bytes = hexToBytes(action.data);
+  // Decoding, the session binding and the proof of knowledge, as the judge checks them. A record
+  // missing an acceptance (a provider that hid its log) has no valid context: then the package
+  // is checked without its binding, and the transcript check reports the missing log.
+  let fault: ProtocolError | undefined;
   try {
-    const decoded = readKeygenRound1(
-      hexToBytes(action.data),
-      getCiphersuite(suite),
-      threshold,
-      action.party + 1,
-    );
-    if (verifyProofOfKnowledge(getCiphersuite(suite), action.party + 1, decoded)) {
-      return { party: action.party, ok: true, commitment: decoded.commitments[0]!.point };
-    }
-    return {
-      party: action.party,
-      ok: false,
-      finding: {
-        check: "keygen.proof-of-knowledge",
-        party: action.party,
-        account,
-        kind: "invalid-proof-of-knowledge",
-        summary: `Party ${action.party}'s round-1 proof of knowledge does not verify (transaction ${action.at.transactionHash})`,
-      },
-    };
+    fault = checkKeygenRound1Payload(publicContextOf(context, suite), action.party + 1, bytes);
   } catch (error) {
-    return {
+    if (!(error instanceof ProtocolError)) throw error;
+    fault = unboundRound1Fault(suite, threshold, action.party + 1, bytes);
+  }
+  if (fault === undefined) {
+    const decoded = readKeygenRound1(bytes, getCiphersuite(suite), threshold, action.party + 1);
+    return { party: action.party, ok: true, commitment: decoded.commitments[0]!.point };
+  }
+  const malformed =
+    fault.code !== "INVALID_PROOF_OF_KNOWLEDGE" && fault.code !== "INVALID_SESSION_BINDING";
+  return {
+    party: action.party,
+    ok: false,
+    finding: {
+      check: "keygen.proof-of-knowledge",
       party: action.party,
-      ok: false,
-      finding: {
-        check: "keygen.proof-of-knowledge",
-        party: action.party,
-        account,
-        kind: "malformed-payload",
-        summary: `Party ${action.party}'s round-1 payload is malformed: ${error instanceof Error ? error.message : String(error)}`,
-      },
-    };
+      account,
+      kind: malformed ? "malformed-payload" : "invalid-proof-of-knowledge",
+      summary: `Party ${action.party}'s round-1 package fails (${fault.code}): ${fault.shortMessage} (transaction ${action.at.transactionHash})`,
+    },
+  };
+}
+
+/** Decoding and the proof of knowledge alone, when the session's context is incomplete. */
+function unboundRound1Fault(
+  suite: CiphersuiteId,
+  threshold: number,
+  party: number,
+  bytes: Uint8Array,
+): ProtocolError | undefined {
+  try {
+    const decoded = readKeygenRound1(bytes, getCiphersuite(suite), threshold, party);
+    if (verifyProofOfKnowledge(getCiphersuite(suite), party, decoded)) return undefined;
+    return new ProtocolError({
+      code: "INVALID_PROOF_OF_KNOWLEDGE",
+      message: `Party ${party}'s proof of knowledge does not verify`,
+      field: "keygenRound1.proofOfKnowledge",
+      party,
+    });
+  } catch (error) {
+    if (error instanceof ProtocolError) return error;
+    throw error;
   }
 }
 
@@ -132,21 +146,17 @@ function computeGroupKey(context: CheckContext): Hex | undefined {
   if (suite === undefined || created === undefined) return undefined;
   const round1 = payloadsOf(context, 1);
   if (round1.size !== created.config.parties.length) return undefined;
-  let sum = secp256k1.Point.ZERO;
   for (const action of round1.values()) {
-    const verdict = judgeRound1(context, suite, action);
-    if (!verdict.ok) return undefined;
-    sum = sum.add(verdict.commitment);
+    if (!judgeRound1(context, suite, action).ok) return undefined;
   }
-  if (sum.is0()) return undefined;
-  if (suite !== TAPROOT_CIPHERSUITE) return bytesToHex(sum.toBytes(true));
-  // frost-secp256k1-tr (and noble's DKG) tweak the key with an empty Taproot script tree (BIP-341):
-  // lift to even y, add H_TapTweak(x(P))·G, and agree on the x-only result.
-  const even = sum.y % 2n === 0n ? sum : sum.negate();
-  const x = even.toBytes(true).subarray(1);
-  const tweak = bytesToNumberBE(schnorr.utils.taggedHash("TapTweak", x, new Uint8Array(0)));
-  const tweaked = even.add(secp256k1.Point.BASE.multiply(tweak));
-  return bytesToHex(tweaked.toBytes(true).subarray(1));
+  try {
+    const payloads = new Map([...round1].map(([party, a]) => [party + 1, hexToBytes(a.data)]));
+    return bytesToHex(
+      keyFromKeygenRecord(publicContextOf(context, suite), payloads).groupPublicKey,
+    );
+  } catch {
+    return undefined;
+  }
 }
 
 /** `keygen.proof-of-knowledge`: every round-1 proof of knowledge verifies. */
@@ -347,6 +357,10 @@ export function checkComplaintVerdict(context: CheckContext): CheckOutput {
 
 type Judgement = { faulty: number | undefined; kind: Finding["kind"]; reason: string };
 
+/**
+ * One complaint, decided by the protocol's judge over the session's public record: the same judge
+ * the party runners apply, so a runner's outcome and the report name the same party.
+ */
 function judge(
   context: CheckContext,
   suite: CiphersuiteId | undefined,
@@ -354,130 +368,102 @@ function judge(
 ): Judgement {
   const accuser = complaint.party;
   const accused = complaint.accused ?? 0;
-  const created = context.record.created;
-  const evidence = hexToBytes(complaint.data);
-  const lie = (reason: string): Judgement => ({
-    faulty: accuser,
-    kind: "false-complaint",
-    reason: `Party ${accuser}'s complaint against party ${accused} is false: ${reason}`,
-  });
-  if (suite === undefined || created === undefined)
-    return { faulty: undefined, kind: "false-complaint", reason: "Unknown ciphersuite" };
-  const keygen = created.config.kind === SessionKind.KeyGeneration;
-  // Share complaints carry evidence (01 31 …) that only the pair's shared point opens.
-  if (keygen && evidence[0] === 0x01 && evidence[1] === 0x31) {
-    const r1 = payloadsOf(context, 1).get(accused);
-    const r2 = payloadsOf(context, 2).get(accused);
-    if (r1 === undefined || r2 === undefined)
-      return lie(`party ${accused} had not sent the payloads complained about`);
-    const keys = context.record.actions
-      .filter((a) => a.kind === "accept")
-      .sort((a, b) => a.party - b.party);
-    try {
-      const verdict = judgeComplaint({
-        context: {
-          ciphersuite: suite,
-          chainId: BigInt(context.record.chainId),
-          contractAddress: context.record.contract,
-          sessionId: context.record.sessionId,
-          encryptionKeys: keys.map((a) => hexToBytes(a.data)),
-          threshold: created.config.threshold,
-        },
-        accusedRound1: hexToBytes(r1.data),
-        accusedRound2: hexToBytes(r2.data),
-        evidence,
-        complainant: accuser + 1,
-      });
-      const faulty = verdict.faulty - 1;
-      // The protocol's messages count parties from 1 (FROST identifiers); reports count from 0.
-      const why = `${verdict.reason.code}; FROST identifiers: accuser ${verdict.accuser}, accused ${verdict.accused}`;
-      if (verdict.role === "accuser") {
-        const what =
-          verdict.reason.code === "FALSE_COMPLAINT"
-            ? `the share party ${accused} sent to party ${accuser} is correct`
-            : "its evidence does not hold";
-        return {
-          faulty,
-          kind: "false-complaint",
-          reason: `Party ${faulty}'s complaint against party ${accused} is false: ${what} (${why})`,
-        };
-      }
-      return {
-        faulty,
-        kind:
-          verdict.reason.code === "INVALID_PROOF_OF_KNOWLEDGE"
-            ? "invalid-proof-of-knowledge"
-            : verdict.reason.code === "INVALID_SHARE" || verdict.reason.code === "DECRYPTION_FAILED"
-              ? "invalid-share"
-              : "malformed-payload",
-        reason: `Complaint upheld against party ${faulty}: the share it sent to party ${accuser} ${verdict.reason.code === "INVALID_SHARE" ? "does not match its commitments" : verdict.reason.code === "DECRYPTION_FAILED" ? "does not decrypt" : "comes with an invalid public payload"} (${why})`,
-      };
-    } catch (error) {
-      return lie(
-        `its evidence cannot be judged (${error instanceof ProtocolError ? error.message : String(error)})`,
-      );
-    }
+  const record = suite === undefined ? undefined : publicRecordOf(context, suite);
+  if (record === undefined) {
+    return {
+      faulty: undefined,
+      kind: "false-complaint",
+      reason:
+        "The session's ciphersuite, configuration or key is unknown: the complaint cannot be judged",
+    };
   }
-  // A public fault: the evidence is the accused's own payload from the log, re-checked here.
-  const fromLog = context.record.actions.find(
-    (a) =>
-      a.kind === "submit" &&
-      a.party === accused &&
-      a.data.toLowerCase() === complaint.data.toLowerCase(),
-  );
-  if (fromLog === undefined) return lie(`the evidence is not a payload party ${accused} sent`);
-  const upheld = (kind: Finding["kind"], why: string): Judgement => ({
-    faulty: accused,
-    kind,
-    reason: `Complaint upheld against party ${accused}: ${why}`,
-  });
-  const rounds = created.config.rounds.length;
-  const bytes = hexToBytes(fromLog.data);
+  let verdict: ReturnType<typeof judgeComplaint>;
   try {
-    if (fromLog.round === rounds) {
-      if (keygen) {
-        const implied = impliedGroupKey(context);
-        decodeGroupKey(bytes, { ciphersuite: suite, party: accused + 1 });
-        if (implied !== undefined && implied.toLowerCase() !== fromLog.data.toLowerCase())
-          return upheld(
-            "disagreeing-agreement",
-            `its agreement ${fromLog.data} is not the group key ${implied}`,
-          );
-      }
-      return lie(`party ${accused}'s round-${fromLog.round} payload is well formed`);
-    }
-    if (keygen && fromLog.round === 1) {
-      const verdict = judgeRound1(context, suite, fromLog);
-      if (!verdict.ok) return upheld(verdict.finding.kind, verdict.finding.summary);
-      return lie(`party ${accused}'s round-1 package and proof of knowledge are valid`);
-    }
-    if (keygen && fromLog.round === 2) {
-      decodeKeygenRound2(bytes, { parties: created.config.parties.length, party: accused + 1 });
-      return lie(
-        `party ${accused}'s round-2 payload is well formed (a wrong share needs share evidence)`,
-      );
-    }
-    if (!keygen && fromLog.round === 1) {
-      decodeSigningRound1(bytes, { party: accused + 1 });
-      return lie(`party ${accused}'s nonce commitments are well formed`);
-    }
-    if (!keygen && fromLog.round === 2) {
-      decodeSigningRound2(bytes, { party: accused + 1 });
-      return {
-        faulty: undefined,
-        kind: "invalid-signature",
-        reason: `Party ${accused}'s signature share is well formed; this auditor does not verify single shares, so the complaint is undecided`,
-      };
-    }
+    verdict = judgeComplaint(record, {
+      accuser: accuser + 1,
+      accused: accused + 1,
+      round: complaint.round,
+      evidence: hexToBytes(complaint.data),
+    });
   } catch (error) {
-    if (error instanceof ProtocolError)
-      return upheld(
-        "malformed-payload",
-        `its round-${fromLog.round} payload is malformed (${error.message})`,
-      );
-    throw error;
+    // Only a record that is not a session's (the auditor's own inputs) reaches here.
+    return {
+      faulty: undefined,
+      kind: "false-complaint",
+      reason: `The complaint cannot be judged: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
-  return lie(
-    `no rule of the protocol is broken by party ${accused}'s round-${fromLog.round} payload`,
+  const faulty = verdict.faulty - 1;
+  // The protocol's messages count parties from 1 (FROST identifiers); reports count from 0.
+  const why = `${verdict.reason.code}: ${verdict.reason.shortMessage}; FROST identifiers count from 1`;
+  if (verdict.role === "accuser") {
+    return {
+      faulty,
+      kind: "false-complaint",
+      reason: `Party ${faulty}'s complaint against party ${accused} does not hold (${why})`,
+    };
+  }
+  return {
+    faulty,
+    kind: findingKinds[verdict.reason.code] ?? "malformed-payload",
+    reason: `Complaint upheld against party ${faulty} (${why})`,
+  };
+}
+
+const findingKinds: Partial<Record<string, Finding["kind"]>> = {
+  INVALID_PROOF_OF_KNOWLEDGE: "invalid-proof-of-knowledge",
+  INVALID_SESSION_BINDING: "invalid-proof-of-knowledge",
+  INVALID_SHARE: "invalid-share",
+  DECRYPTION_FAILED: "invalid-share",
+  INVALID_SIGNATURE_SHARE: "invalid-signature",
+  AGREEMENT_MISMATCH: "disagreeing-agreement",
+};
+
+/** The session's public record as the protocol's judge takes it, parties counted from 1. */
+export function publicRecordOf(
+  context: CheckContext,
+  suite: CiphersuiteId,
+): PublicRecord | undefined {
+  const created = context.record.created;
+  if (created === undefined) return undefined;
+  const rounds = created.config.rounds.length;
+  const payloads = Array.from(
+    { length: rounds },
+    (_, r) =>
+      new Map([...payloadsOf(context, r + 1)].map(([party, a]) => [party + 1, hexToBytes(a.data)])),
   );
+  const record: PublicRecord = {
+    protocol: isKeygen(context) ? "frost-keygen" : "frost-signing",
+    context: publicContextOf(context, suite),
+    payloads,
+  };
+  if (isKeygen(context)) return record;
+  const key = context.keySession;
+  if (key?.material === undefined) return undefined;
+  return {
+    ...record,
+    signing: {
+      signerIdentifiers: created.config.parties.map(
+        (signer) => key.parties.findIndex((holder) => isAddressEqual(holder, signer)) + 1,
+      ),
+      messageDigest: hexToBytes(created.config.message),
+      key: key.material,
+    },
+  };
+}
+
+/** The session's public context: its suite, place, threshold and the keys its parties registered. */
+function publicContextOf(context: CheckContext, suite: CiphersuiteId): PublicSessionContext {
+  const created = context.record.created!;
+  const keys = new Map(
+    context.record.actions.filter((a) => a.kind === "accept").map((a) => [a.party, a.data]),
+  );
+  return {
+    ciphersuite: suite,
+    chainId: BigInt(context.record.chainId),
+    contractAddress: context.record.contract,
+    sessionId: context.record.sessionId,
+    encryptionKeys: created.config.parties.map((_, i) => hexToBytes(keys.get(i) ?? "0x")),
+    threshold: created.config.threshold,
+  };
 }

@@ -2,7 +2,10 @@
 // changed between reading the logs and the verdict (`chain.block-hashes`, a reorganisation).
 import { type CheckContext, type CheckOutput, output } from "./checkContext.js";
 
-/** `rpc.cross-check`: every log, transaction and contract read agreed across the --rpc-url providers. */
+/**
+ * `rpc.cross-check`: every log, transaction, contract read, block time and the report block agreed
+ * across the --rpc-url providers.
+ */
 export function checkCrossCheck(context: CheckContext, rpcCount: number): CheckOutput {
   if (rpcCount < 2)
     return output(
@@ -25,7 +28,7 @@ export function checkCrossCheck(context: CheckContext, rpcCount: number): CheckO
   return output(
     "rpc.cross-check",
     "pass",
-    `${rpcCount} providers returned the same logs, transactions and contract reads`,
+    `${rpcCount} providers returned the same logs, transactions, contract reads, block times and report block`,
     { rpcs: rpcCount },
   );
 }

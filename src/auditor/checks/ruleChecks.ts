@@ -4,8 +4,9 @@
 import { isAddressEqual, keccak256 } from "viem";
 import { commitmentOf } from "../../sdk/commitmentOf.js";
 import { hashSessionConfig } from "../../sdk/hashSessionConfig.js";
+import { sessionConfigProblem } from "../../sdk/sessionConfigProblem.js";
+import { transcriptOf } from "../../sdk/transcript.js";
 import { phaseName } from "../../sdk/types.js";
-import { transcriptOf } from "../transcript.js";
 import type { ChainPosition, RecordedAction } from "../types.js";
 import { type CheckContext, type CheckOutput, output, partiesText } from "./checkContext.js";
 
@@ -110,11 +111,28 @@ function signerCheck(
   const bad: string[] = [];
   const rows = actions.map((a) => {
     const account = created.config.parties[a.party];
+    // A direct action's signer is recovered from its transaction's signature: none means the
+    // transaction as the provider served it was never signed by its sender (a forged record).
+    // A batch or applySigned call that carries no signed item matching the event is not where
+    // the event came from: the provider's log is not the chain's. (Only a call through another
+    // contract, route "unknown", cannot be read and is bound by the transcript instead.)
+    const forged =
+      (a.origin.route === "direct" ||
+        a.origin.route === "batch" ||
+        a.origin.route === "applySigned") &&
+      a.origin.signer === undefined;
     const ok =
       account !== undefined &&
       isAddressEqual(account, a.account) &&
+      !forged &&
       (a.origin.signer === undefined || isAddressEqual(a.origin.signer, account));
-    if (!ok) {
+    if (forged) {
+      bad.push(
+        a.origin.route === "direct"
+          ? `party ${a.party}'s ${a.kind} in transaction ${a.at.transactionHash}: the transaction's signature does not recover to its sender ${a.origin.submitter}, so the provider's copy of it is not genuine`
+          : `party ${a.party}'s ${a.kind} in transaction ${a.at.transactionHash}: no signed action in the ${a.origin.route} call is this one, so the provider's log is not genuine`,
+      );
+    } else if (!ok) {
       bad.push(
         `party ${a.party}'s ${a.kind} in transaction ${a.at.transactionHash} was ${a.origin.route === "direct" ? "sent" : "signed"} by ${a.origin.signer ?? a.account}, not by its account ${account ?? "(none)"}`,
       );
@@ -393,6 +411,18 @@ export function checkExpiryBlame(context: CheckContext): CheckOutput {
       evidence,
     );
   }
+  // Declining a configuration that cannot run is what an honest party does: the initiator is at
+  // fault, and the parties that did not accept are not named.
+  const problem =
+    replay.step === "accept" ? sessionConfigProblem(record.created.config) : undefined;
+  if (problem !== undefined) {
+    return output(
+      "expiry.blame",
+      "pass",
+      `The acceptance expired, and the configuration cannot run (${problem}): its initiator ${record.created.initiator} is at fault, not the ${silent.length === 0 ? "parties" : partiesText(silent)} that did not accept`,
+      { ...evidence, unrunnable: problem },
+    );
+  }
   const findings = silent.map((party) => ({
     check: "expiry.blame" as const,
     party,
@@ -434,6 +464,23 @@ export function checkTranscript(context: CheckContext): CheckOutput {
       "The contract did not answer transcriptOf",
       evidence,
     );
+  const proven = view.provenTranscript;
+  if (proven !== undefined && "failure" in proven) {
+    return output(
+      "transcript.matches-contract",
+      "fail",
+      `The contract's transcript could not be proven from the trusted block: ${proven.failure}`,
+      { ...evidence, proof: proven.failure },
+    );
+  }
+  if (proven !== undefined && proven.value.toLowerCase() !== recomputed.toLowerCase()) {
+    return output(
+      "transcript.matches-contract",
+      "fail",
+      `The events fold to ${recomputed}; the transcript proven in storage at block ${reportBlock.number} is ${proven.value}: the provider's log is not the chain's`,
+      { ...evidence, proven: proven.value },
+    );
+  }
   if (view.transcript !== recomputed) {
     return output(
       "transcript.matches-contract",
@@ -453,8 +500,8 @@ export function checkTranscript(context: CheckContext): CheckOutput {
   return output(
     "transcript.matches-contract",
     "pass",
-    `The ${record.actions.length} actions fold to ${recomputed}, as the contract holds at block ${reportBlock.number}`,
-    evidence,
+    `The ${record.actions.length} actions fold to ${recomputed}, as the contract holds at block ${reportBlock.number}${proven === undefined ? "" : " (proven in storage from the trusted block)"}`,
+    proven === undefined ? evidence : { ...evidence, proven: proven.value },
   );
 }
 

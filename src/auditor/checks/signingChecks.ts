@@ -2,7 +2,7 @@
 // it before the signing session began, and they are among its parties), the signature verifies
 // under that key with @noble/curves, and every signer agreed on it.
 import { schnorr, secp256k1_FROST } from "@noble/curves/secp256k1.js";
-import { type Hex, hexToBytes, isAddressEqual } from "viem";
+import { bytesToHex, type Hex, hexToBytes, isAddressEqual } from "viem";
 import { TAPROOT_CIPHERSUITE } from "../../protocol/index.js";
 import { SessionKind } from "../../sdk/types.js";
 import type { Finding } from "../types.js";
@@ -74,10 +74,20 @@ export function checkSignersHoldKey(context: CheckContext): CheckOutput {
     return fail(
       `${outsiders.join(", ")} ${outsiders.length === 1 ? "is" : "are"} not a party of key session ${config.keySession}`,
     );
+  // THREATS B5: the key is what the key session's commitments imply, whatever its parties agreed.
+  if (key.material === undefined)
+    return fail(
+      `Key session ${config.keySession}'s round-1 commitments imply no key (${key.materialError ?? "unknown"}), so its finalized key ${key.groupKey} is not backed by its record`,
+    );
+  const implied = bytesToHex(key.material.groupPublicKey);
+  if (implied !== key.groupKey.toLowerCase())
+    return fail(
+      `Key session ${config.keySession} finalized key ${key.groupKey}, but its round-1 commitments imply ${implied}: its parties agreed on a key nobody's commitments back`,
+    );
   return output(
     "signing.signers-hold-key",
     "pass",
-    `All ${config.parties.length} signers are parties of key session ${config.keySession}, finalized in block ${key.finalizedAt} with key ${key.groupKey}`,
+    `All ${config.parties.length} signers are parties of key session ${config.keySession}, finalized in block ${key.finalizedAt} with key ${key.groupKey}, the key its round-1 commitments imply`,
     evidence,
   );
 }
