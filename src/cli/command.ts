@@ -29,9 +29,16 @@ export const globalOptions = {
   "rpc-url": {
     type: "string",
     valueName: "URL",
-    // Repeatable for `audit`, which cross-checks providers; other commands use the last one given.
+    // Repeatable: several providers are a quorum (every read a decision rests on is compared).
     multiple: true,
-    description: "JSON-RPC endpoint (env ROUNDTABLE_RPC_URL; default http://127.0.0.1:8545)",
+    description:
+      "JSON-RPC endpoint; repeat it for several providers, which must agree (env ROUNDTABLE_RPC_URL, comma-separated; default http://127.0.0.1:8545)",
+  },
+  "rpc-quorum": {
+    type: "string",
+    valueName: "K",
+    description:
+      "how many of the --rpc-url providers must give the same answer; the others may be down (env ROUNDTABLE_RPC_QUORUM; default: all)",
   },
   contract: {
     type: "string",

@@ -5,21 +5,24 @@ import {
   createWalletClient,
   defineChain,
   getAddress,
-  http,
   type LocalAccount,
-  type Transport,
-  webSocket,
 } from "viem";
 import type { RoundtablePublicClient, RoundtableWalletClient } from "../sdk/actions/internal.js";
+import { quorumTransport } from "../sdk/rpc/quorumTransport.js";
 import { deploymentFile, readDeploymentRecord } from "./deploymentRecord.js";
 import { CliError, ExitCode, isConnectionError, toCliError, unreachableMessage } from "./errors.js";
 import type { Logger } from "./output.js";
 import { redactUrl } from "./parse.js";
 
-/** A node that answered, and clients for it. */
+/** The nodes that answered (a quorum of providers, or one), and clients over them. */
 export type ChainConnection = {
+  /** The last URL given (the only one, with one provider). */
   rpcUrl: string;
-  /** `rpcUrl` without what may be an API key, for messages. */
+  /** Every provider, in the order given. */
+  rpcUrls: readonly string[];
+  /** How many providers must agree on every read a decision rests on. */
+  rpcQuorum: number;
+  /** The providers without what may be an API key, for messages: one URL, or all with the quorum. */
   rpcUrlShown: string;
   chainId: number;
   chain: Chain;
@@ -44,24 +47,37 @@ function isLoopback(rpcUrl: string): boolean {
   }
 }
 
-function transportFor(rpcUrl: string, retryCount: number): Transport {
-  return rpcUrl.startsWith("ws")
-    ? webSocket(rpcUrl, { retryCount, timeout: 15_000 })
-    : http(rpcUrl, { retryCount, timeout: 15_000 });
+/** The providers as messages name them: `A`, or `A, B, C (2 of 3 must agree)`. */
+function providersShown(rpcUrls: readonly string[], quorum: number): string {
+  const names = rpcUrls.map(redactUrl);
+  return names.length === 1
+    ? (names[0] ?? "")
+    : `${names.join(", ")} (${quorum} of ${names.length} must agree)`;
 }
 
 /**
- * Connects to `rpcUrl` and reads its chain id first, so that a node that is
- * not there fails here, once, with what to do.
+ * Connects to the providers at `rpcUrls` (one URL, or several that act as a quorum of `quorum`,
+ * all by default: see quorumTransport) and reads the chain id first, so that nodes that are not
+ * there, or serve different chains, fail here, once, with what to do.
  */
-export async function connectChain(rpcUrl: string): Promise<ChainConnection> {
-  const rpcUrlShown = redactUrl(rpcUrl);
+export async function connectChain(
+  rpcUrls: string | readonly string[],
+  { quorum: quorumOption }: { quorum?: number | undefined } = {},
+): Promise<ChainConnection> {
+  const urls = typeof rpcUrls === "string" ? [rpcUrls] : [...rpcUrls];
+  const rpcUrl = urls.at(-1);
+  if (rpcUrl === undefined) throw new RangeError("connectChain needs at least one RPC URL");
+  const quorum = quorumOption ?? urls.length;
+  const rpcUrlShown = providersShown(urls, quorum);
   let chainId: number;
   try {
     // No retries: a refused connection should fail at once, not after backoff.
-    const probe = createPublicClient({ transport: transportFor(rpcUrl, 0) });
+    const probe = createPublicClient({
+      transport: quorumTransport({ providers: urls, quorum, retryCount: 0, timeout: 15_000 }),
+    });
     chainId = await probe.getChainId();
   } catch (error) {
+    if (urls.length > 1) throw toCliError(error, rpcUrlShown);
     const reason = isConnectionError(error)
       ? toCliError(error, rpcUrlShown).message
       : unreachableMessage(rpcUrlShown, (error as Error).message.split("\n")[0] ?? "no answer");
@@ -71,11 +87,18 @@ export async function connectChain(rpcUrl: string): Promise<ChainConnection> {
     id: chainId,
     name: `chain ${chainId}`,
     nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [rpcUrl] } },
+    rpcUrls: { default: { http: urls } },
   });
-  const transport = transportFor(rpcUrl, 2);
   // A local node mines at once; a public chain takes seconds per block.
-  const pollingInterval = isLoopback(rpcUrl) ? 200 : 2_000;
+  const pollingInterval = urls.every(isLoopback) ? 200 : 2_000;
+  const transport = quorumTransport({
+    providers: urls,
+    quorum,
+    retryCount: 2,
+    timeout: 15_000,
+    // The reads of one poll share one common head (and its one hash check per provider).
+    headCacheTime: pollingInterval,
+  });
   const publicClient: RoundtablePublicClient = createPublicClient({
     chain,
     transport,
@@ -83,6 +106,8 @@ export async function connectChain(rpcUrl: string): Promise<ChainConnection> {
   });
   return {
     rpcUrl,
+    rpcUrls: urls,
+    rpcQuorum: quorum,
     rpcUrlShown,
     chainId,
     chain,

@@ -17,7 +17,7 @@ import {
   logLevels,
   type Output,
 } from "./output.js";
-import { parseAddress, parseChoice, parseUrl, redactUrl } from "./parse.js";
+import { parseAddress, parseChoice, parseInteger, parseUrl, redactUrl } from "./parse.js";
 import { defaultDeploymentsDir } from "./project.js";
 import type { Input } from "./prompt.js";
 
@@ -28,9 +28,11 @@ export type GlobalOptions = {
   rpcUrl: string;
   /**
    * Every RPC URL given: each --rpc-url, or ROUNDTABLE_RPC_URL split at commas, or the default.
-   * Only `audit` uses more than one; `rpcUrl` is the last of them.
+   * Several are a quorum (see `rpcQuorum`); `audit` cross-checks them all. `rpcUrl` is the last.
    */
   rpcUrls: string[];
+  /** How many of `rpcUrls` must agree (--rpc-quorum or ROUNDTABLE_RPC_QUORUM); undefined: all. */
+  rpcQuorum: number | undefined;
   /** `rpcUrl` without what may be an API key, for messages. */
   rpcUrlShown: string;
   /** Where `rpcUrl` came from: "--rpc-url", "ROUNDTABLE_RPC_URL" or "default". */
@@ -81,6 +83,16 @@ export function resolveGlobalOptions(values: GlobalValues, env: NodeJS.ProcessEn
         : [rpc.value];
   const rpcUrls = listed.map((url) => parseUrl(url, rpc.source));
   const rpcUrl = rpcUrls.at(-1) ?? parseUrl(rpc.value, rpc.source);
+  const quorum = pick(values["rpc-quorum"], "--rpc-quorum", env, "ROUNDTABLE_RPC_QUORUM");
+  const rpcQuorum =
+    quorum === undefined
+      ? undefined
+      : parseInteger(quorum.value, quorum.source, {
+          min: 1,
+          max: rpcUrls.length,
+          what: `how many of the ${rpcUrls.length} RPC provider${rpcUrls.length === 1 ? "" : "s"} given must agree`,
+          sample: rpcUrls.length,
+        });
   const contract = pick(values.contract, "--contract", env, "ROUNDTABLE_CONTRACT");
   const deployments = pick(
     values["deployments-dir"],
@@ -95,6 +107,7 @@ export function resolveGlobalOptions(values: GlobalValues, env: NodeJS.ProcessEn
   return {
     rpcUrl,
     rpcUrls,
+    rpcQuorum,
     rpcUrlShown: redactUrl(rpcUrl),
     rpcUrlSource: rpc.source,
     contract: contract ? parseAddress(contract.value, contract.source) : undefined,
@@ -114,7 +127,10 @@ export type CliContext = {
   output: Output;
   /** Aborted on SIGINT/SIGTERM, for commands that shut down by themselves. */
   signal: AbortSignal;
-  /** The node at --rpc-url, checked to answer (exit code 4 if not). Connected once. */
+  /**
+   * The nodes at --rpc-url, as a quorum of --rpc-quorum, checked to answer (exit code 4 if not).
+   * Connected once.
+   */
   connect(): Promise<ChainConnection>;
   /** connect() and the Roundtable contract (--contract or the deployment record), checked to have code. */
   roundtable(): Promise<RoundtableConnection>;
@@ -133,7 +149,7 @@ export function createContext(options: GlobalOptions, io: CliIo, signal: AbortSi
   let connection: Promise<ChainConnection> | undefined;
   let roundtable: Promise<RoundtableConnection> | undefined;
   const connect = () => {
-    connection ??= connectChain(options.rpcUrl);
+    connection ??= connectChain(options.rpcUrls, { quorum: options.rpcQuorum });
     return connection;
   };
   return {

@@ -16,6 +16,7 @@ import {
   type RoundtableErrorName,
   RoundtableInputError,
 } from "../sdk/errors.js";
+import { RpcDisagreementError, RpcQuorumUnavailableError } from "../sdk/rpc/rpcErrors.js";
 import { KeyFileError } from "./keyFile.js";
 
 /**
@@ -142,6 +143,10 @@ const contractExitCodes: { readonly [name in RoundtableErrorName]: ExitCode } = 
   RoundtableInvalidSignature: ExitCode.NoResult,
   RoundtableMissingSignature: ExitCode.NoResult,
   RoundtableInvalidEncryptionKey: ExitCode.NoResult,
+  RoundtableInvalidAcceptData: ExitCode.NoResult,
+  RoundtableKnownEncryptionKey: ExitCode.NoResult,
+  RoundtableInvalidKeyProof: ExitCode.NoResult,
+  RoundtableInvalidDelegate: ExitCode.NoResult,
   RoundtableInvalidPayloadLength: ExitCode.NoResult,
   RoundtableEmptyCommitment: ExitCode.NoResult,
   RoundtableCommitmentMismatch: ExitCode.NoResult,
@@ -222,6 +227,7 @@ const partyExitCodes: { readonly [code in PartyErrorCode]: ExitCode } = {
   PROTOCOL: ExitCode.NoResult,
   SUBMIT: ExitCode.Chain,
   CHAIN: ExitCode.Chain,
+  UNTRUSTED_READ: ExitCode.Chain,
   STOPPED: ExitCode.Interrupted,
 };
 
@@ -261,12 +267,51 @@ function partyError(err: PartyError, rpcUrl: string | undefined): CliError {
   });
 }
 
+/** The first error of `type` in `err`'s chain of causes (through any wrapper). */
+function causeOf<T>(err: unknown, type: abstract new (...args: never[]) => T): T | undefined {
+  for (let current = err, depth = 0; current && depth < 32; depth++) {
+    if (current instanceof type) return current;
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Several providers that disagree, or too few that answer: the step stops before anything is
+ * signed or sent on that read, and the message names the providers and what each said.
+ */
+function quorumCliError(err: unknown): CliError | undefined {
+  const disagreement = causeOf(err, RpcDisagreementError);
+  if (disagreement !== undefined) {
+    return new CliError({
+      message: `${disagreement.shortMessage} Stopped: nothing is signed or sent on a read the providers disagree on. Check each provider, and remove or replace the one that lies (or, with more providers, lower --rpc-quorum to outvote it).`,
+      exitCode: ExitCode.Chain,
+      // A lie is not fixed by asking again.
+      retryable: false,
+      details: disagreement.metaMessages ?? [],
+      cause: err,
+    });
+  }
+  const unavailable = causeOf(err, RpcQuorumUnavailableError);
+  if (unavailable !== undefined) {
+    return new CliError({
+      message: `${unavailable.shortMessage} Start the missing providers, add others with --rpc-url, or lower --rpc-quorum.`,
+      exitCode: ExitCode.Chain,
+      details: unavailable.metaMessages ?? [],
+      cause: err,
+    });
+  }
+  return undefined;
+}
+
 /**
  * The one place that turns anything a command throws into a CliError with
  * its exit code. `rpcUrl` (already redacted) goes into connection messages.
  */
 export function toCliError(err: unknown, rpcUrl?: string): CliError {
   if (err instanceof CliError) return err;
+  const quorumError = quorumCliError(err);
+  if (quorumError !== undefined) return quorumError;
   if (err instanceof KeyFileError) {
     return new CliError({ message: err.message, exitCode: ExitCode.KeyOrStore, cause: err });
   }

@@ -128,17 +128,5 @@ export function parseUrl(value: string, flag: string): string {
   return value;
 }
 
-/**
- * A URL safe to print: RPC providers put API keys in the path or the user
- * part (…/v2/KEY), so only the scheme, host and port are shown.
- */
-export function redactUrl(value: string): string {
-  try {
-    const url = new URL(value);
-    const hidden =
-      url.username || url.password || url.search || (url.pathname && url.pathname !== "/");
-    return `${url.protocol}//${url.host}${hidden ? "/…" : ""}`;
-  } catch {
-    return "(invalid URL)";
-  }
-}
+// Moved to the SDK, which names RPC providers in its errors too.
+export { redactUrl } from "../sdk/rpc/redactUrl.js";

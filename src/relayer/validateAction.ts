@@ -1,6 +1,6 @@
 import { type Address, type Hash, type Hex, recoverAddress } from "viem";
 import { z } from "zod";
-import type { SignedAction } from "../sdk/types.js";
+import { ActionType, type SignedAction } from "../sdk/types.js";
 
 const maxUint256 = 2n ** 256n - 1n;
 const byteHex = /^0x(?:[0-9a-fA-F]{2})*$/;
@@ -58,6 +58,16 @@ export function parseActionBody(input: unknown): ParseActionBodyResult {
     return { ok: false, field, message: what };
   }
   const body = result.data;
+  // An Accept's data is key (33) | key proof (64) | optional delegate (20): its typed data
+  // cannot be built from any other length.
+  const dataBytes = (body.data.length - 2) / 2;
+  if (body.action === ActionType.Accept && dataBytes !== 97 && dataBytes !== 117) {
+    return {
+      ok: false,
+      field: "data",
+      message: `Invalid data: an Accept carries 97 bytes (encryption key and key proof) or 117 (and a delegate), not ${dataBytes}. Build it with encodeAcceptData and send the action again.`,
+    };
+  }
   return {
     ok: true,
     action: {

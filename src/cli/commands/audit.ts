@@ -18,6 +18,7 @@ import { connectChain, resolveRoundtable } from "../connection.js";
 import type { CliContext } from "../context.js";
 import { CliError, ExitCode, UsageError } from "../errors.js";
 import { parseInteger, parseSessionId, redactUrl } from "../parse.js";
+import { resolveTrustedBlock, trustedBlockOption } from "../trustedBlock.js";
 
 // `audit` has its own exit codes: 0 every session passes, 1 a check failed, 2 could not audit
 // (bad arguments, unknown session, unreachable RPC). ExitCode.Usage is 2.
@@ -35,6 +36,7 @@ export const auditCommand = defineCommand({
     },
   ],
   options: {
+    ...trustedBlockOption,
     confirmations: {
       type: "string",
       valueName: "N",
@@ -141,7 +143,11 @@ export const auditCommand = defineCommand({
             }),
           );
 
-    const { reader, deploymentBlock } = await openReader(context, pageSize);
+    const { reader, deploymentBlock } = await openReader(
+      context,
+      pageSize,
+      values["trusted-block"],
+    );
     const reportBlock = await reader.reportBlock(choice).catch(couldNotAudit);
     const selection = await selectionOf({
       reader,
@@ -245,6 +251,7 @@ export const auditCommand = defineCommand({
 async function openReader(
   context: CliContext,
   pageSize: bigint,
+  trusted: string | undefined,
 ): Promise<{ reader: ChainReader; deploymentBlock: bigint | undefined }> {
   const { options } = context;
   const [first] = options.rpcUrls;
@@ -256,10 +263,15 @@ async function openReader(
       deploymentsDir: options.deploymentsDir,
       log: context.log,
     });
+    const trustedBlock = await resolveTrustedBlock(trusted, {
+      chainId: roundtable.chainId,
+      deploymentsDir: options.deploymentsDir,
+    });
     const reader = await createChainReader({
       endpoints: options.rpcUrls.map((url) => ({ url, shown: redactUrl(url) })),
       contract: roundtable.contract,
       pageSize,
+      trustedBlock,
     });
     return { reader, deploymentBlock: roundtable.deploymentBlock };
   } catch (error) {

@@ -14,6 +14,7 @@ import { generatePrivateKey } from "viem/accounts";
 import { roundtableAbi } from "../../sdk/generated/roundtableAbi.js";
 import { hashSessionConfig } from "../../sdk/hashSessionConfig.js";
 import { keygenConfig, type SessionDurations, signingConfig } from "../../sdk/protocolIds.js";
+import { sessionFingerprint } from "../../sdk/sessionFingerprint.js";
 import { type SessionConfig, SessionKind } from "../../sdk/types.js";
 import { type ChainConnection, connectChain, resolveRoundtable } from "../connection.js";
 import { deployRoundtable, readRoundtableBytecode } from "../deployRoundtable.js";
@@ -225,11 +226,15 @@ async function unlessAborted<T>(
   }
 }
 
-/** The arguments of `roundtable party run` for `party` in `sessionId`, accepting only `configHash`. */
+/**
+ * The arguments of `roundtable party run` for `party` in `sessionId`, accepting only the session
+ * whose fingerprint names this chain, contract, id and `configHash`.
+ */
 export function partyRunArgs({
   party,
   sessionId,
   configHash,
+  chainId,
   rpcUrl,
   contract,
   relayerUrl,
@@ -237,6 +242,7 @@ export function partyRunArgs({
   party: DemoParty;
   sessionId: bigint;
   configHash: Hex;
+  chainId: number;
   rpcUrl: string;
   contract: Address;
   /** Deliver through this relayer first (the party falls back to direct if it fails). */
@@ -261,8 +267,8 @@ export function partyRunArgs({
     "--store-password-file",
     party.storePasswordFile,
     "--yes",
-    "--expect-config-hash",
-    configHash,
+    "--expect-session",
+    sessionFingerprint({ chainId, contract, sessionId, configHash }),
     ...relayer,
     "--json",
   ];
@@ -536,6 +542,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoSummary> {
           party,
           sessionId,
           configHash,
+          chainId: connection.chainId,
           rpcUrl: connection.rpcUrl,
           contract: connection.contract,
           relayerUrl: relayer?.url,

@@ -14,6 +14,7 @@ import { CliError, ExitCode, toCliError, UsageError } from "../../errors.js";
 import { formatDuration, formatTable, formatTime } from "../../output.js";
 import { parseBytes32, parseSessionId } from "../../parse.js";
 import { isInteractive, promptYesNo } from "../../prompt.js";
+import { resolveTrustedBlock, trustedBlockOption } from "../../trustedBlock.js";
 
 /** The configuration a party is asked to accept, as lines for stderr. */
 function summaryLines(summary: AcceptanceSummary, account: string): string[] {
@@ -29,6 +30,7 @@ function summaryLines(summary: AcceptanceSummary, account: string): string[] {
       `${formatTime(summary.acceptanceDeadline.getTime() / 1000)} (${formatDuration(secondsLeft)})`,
     ],
     ["config hash", summary.configHash],
+    ["session fingerprint", summary.sessionFingerprint],
     ["EIP-712 digest", `${summary.acceptDigest} (what your acceptance signs)`],
     ...(summary.domainSeparator === undefined
       ? []
@@ -108,7 +110,14 @@ export const partyRunCommand = defineCommand({
     },
     yes: {
       type: "boolean",
-      description: "accept without asking; only together with --expect-config-hash",
+      description:
+        "accept without asking; only together with --expect-session (or --expect-config-hash)",
+    },
+    "expect-session": {
+      type: "string",
+      valueName: "0x…",
+      description:
+        "refuse unless the session fingerprint (chain, contract, session id and config hash) is this one (from the initiator)",
     },
     "expect-config-hash": {
       type: "string",
@@ -127,11 +136,13 @@ export const partyRunCommand = defineCommand({
       valueName: "SECONDS",
       description: "how long a relayer has to get an action mined before the next is tried (30)",
     },
+    ...trustedBlockOption,
   },
   description: [
     'Runs this party through the session: shows the configuration and asks "Accept? [y/N]", accepts (registering an encryption key), computes and submits each round, complains if another party cheats, and prints the outcome: the group key of a key generation, the signature of a signing session.',
     "Without a terminal it accepts only with both --yes and --expect-config-hash equal to the session's configuration hash, which you check with the initiator over another channel.",
     "Secrets (polynomial coefficients, nonces, key shares) are written to --store, encrypted, before any message that depends on them is sent, so the run can be stopped (Ctrl-C) or crash at any point: run the same command again to resume. Progress goes to stderr.",
+    "Every other party's action it reads is used only if its signature recovers to that party, and the transcript it recomputes must equal the contract's; with --trusted-block, the transcript is also read from a storage proof against a header linked to that block. Give --rpc-url more than once to compare providers.",
     "With --relayer, each action is signed (EIP-712) and handed to the relayers in turn; one that refuses it, or has not got it mined within --relayer-timeout, is passed over, and the party finally sends it itself (which needs gas). A relayer's claim that an action was mined is checked against the transaction's receipt.",
   ],
   examples: [
@@ -164,10 +175,14 @@ export const partyRunCommand = defineCommand({
             "--expect-config-hash",
             "the configuration hash",
           );
-    if (values.yes && expected === undefined) {
+    const expectedSession: Hex | undefined =
+      values["expect-session"] === undefined
+        ? undefined
+        : parseBytes32(values["expect-session"], "--expect-session", "the session fingerprint");
+    if (values.yes && expected === undefined && expectedSession === undefined) {
       throw new UsageError(
-        "--yes accepts without asking only together with --expect-config-hash 0x… (the configuration hash the initiator gave you, checked over another channel). Add it, or leave --yes out to be asked.",
-        "--expect-config-hash",
+        "--yes accepts without asking only together with --expect-session 0x… (the session fingerprint the initiator gave you, checked over another channel) or --expect-config-hash 0x…. Add one, or leave --yes out to be asked.",
+        "--expect-session",
       );
     }
 
@@ -175,6 +190,10 @@ export const partyRunCommand = defineCommand({
     const relayerTimeout = parseRelayerTimeout(values["relayer-timeout"]);
 
     const connection = await context.roundtable();
+    const trustedBlock = await resolveTrustedBlock(values["trusted-block"], {
+      chainId: connection.chainId,
+      deploymentsDir: context.options.deploymentsDir,
+    });
     const account = await context.account(values, "Running a party");
     // Checked before the store is opened (or created) and its password asked for.
     const parties = await connection.publicClient
@@ -215,8 +234,21 @@ export const partyRunCommand = defineCommand({
         refusal = `Refused session ${sessionId}: its config hash is ${summary.configHash}, but --expect-config-hash is ${expected}. Do not accept: you and the initiator are not looking at the same configuration. Nothing was sent.`;
         return false;
       }
+      if (
+        expectedSession !== undefined &&
+        expectedSession !== summary.sessionFingerprint.toLowerCase()
+      ) {
+        refusal = `Refused session ${sessionId}: its fingerprint (chain ${summary.chainId}, contract ${summary.contract}, session ${sessionId}, config hash ${summary.configHash}) is ${summary.sessionFingerprint}, but --expect-session is ${expectedSession}. Do not accept: this is not the session the initiator named (a clone with the same configuration has another fingerprint). Nothing was sent.`;
+        return false;
+      }
       if (values.yes) {
-        log.info("Accepting: the config hash matches --expect-config-hash (--yes).");
+        if (expectedSession === undefined) {
+          log.warn(
+            `Accepting on --expect-config-hash alone: a config hash names no chain, contract or session, and a clone session with the same configuration has it too. Prefer --expect-session ${summary.sessionFingerprint}.`,
+          );
+        } else {
+          log.info("Accepting: the session fingerprint matches --expect-session (--yes).");
+        }
         return true;
       }
       if (isInteractive(io.stdin)) {
@@ -267,6 +299,7 @@ export const partyRunCommand = defineCommand({
         pollingInterval: connection.pollingInterval,
         onProgress: (progress) => log.info(progressLine(progress)),
         signal,
+        ...(trustedBlock === undefined ? {} : { proofs: { trustedBlock } }),
       });
     } catch (error) {
       if (error instanceof PartyError && error.code === "REFUSED" && refusal !== undefined) {

@@ -8,6 +8,7 @@ import {
   keygenConfig,
   signingConfig,
 } from "../../../sdk/protocolIds.js";
+import { sessionFingerprint } from "../../../sdk/sessionFingerprint.js";
 import type { SessionConfig } from "../../../sdk/types.js";
 import { keyOptions } from "../../account.js";
 import { defineCommand } from "../../command.js";
@@ -228,6 +229,12 @@ export const sessionCreateCommand = defineCommand({
     }).catch((error: unknown) => {
       throw toCliError(error, connection.rpcUrlShown);
     });
+    const fingerprint = sessionFingerprint({
+      chainId,
+      contract,
+      sessionId: created.sessionId,
+      configHash: created.configHash,
+    });
     const block = await publicClient.getBlock({ blockNumber: created.blockNumber });
     const now = Number(block.timestamp);
     const command = partyRunCommand(created.sessionId, contract, options);
@@ -249,6 +256,7 @@ export const sessionCreateCommand = defineCommand({
                 ]
               : []),
             ["config hash", created.configHash],
+            ["session fingerprint", fingerprint],
             ["acceptance deadline", deadlineText(created.acceptanceDeadline, now)],
             ["transaction", created.transactionHash],
           ],
@@ -261,7 +269,7 @@ export const sessionCreateCommand = defineCommand({
         ),
         "Each party runs, with its own key file and a directory for its secrets:",
         `  ${command}`,
-        `It shows the configuration and asks to accept. To accept without the prompt, a party checks the config hash with you and adds --yes --expect-config-hash ${created.configHash}.`,
+        `It shows the configuration and asks to accept. To accept without the prompt, a party checks the session fingerprint with you (it names this chain, contract and session, which a config hash does not) and adds --yes --expect-session ${fingerprint}.`,
       ],
       {
         sessionId: created.sessionId,
@@ -276,6 +284,7 @@ export const sessionCreateCommand = defineCommand({
         acceptanceDuration: config.acceptanceDuration,
         ...(signing ? { keySession: signing.keySession, message: signing.message } : {}),
         configHash: created.configHash,
+        sessionFingerprint: fingerprint,
         acceptanceDeadline: deadlineJson(created.acceptanceDeadline, now),
         transactionHash: created.transactionHash,
         blockNumber: created.blockNumber,
