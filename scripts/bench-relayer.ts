@@ -22,6 +22,7 @@ import { parseArgs } from "node:util";
 import { createWalletClient, type Hash, http } from "viem";
 import { acceptSession } from "../src/sdk/actions/acceptSession.js";
 import { submitPayload } from "../src/sdk/actions/submitPayload.js";
+import { decodeAcceptData } from "../src/sdk/eip712.js";
 import { signAction } from "../src/sdk/signAction.js";
 import { ActionType, type SignedAction } from "../src/sdk/types.js";
 import type { Party } from "../test/helpers/accounts.js";
@@ -182,7 +183,7 @@ type GasResult = GasShape & {
 /** Signed (or direct) actions of every round but agreement, for each session, phase by phase. */
 function phases(session: AcceptSession, label: string): SignedAction[][] {
   const n = session.parties.length;
-  const t = Math.max(1, Math.ceil(n / 2));
+  const t = Math.max(2, Math.ceil(n / 2));
   const payloads = roundPayloads(label, n, keyGenerationSizes(n, t));
   return [
     session.accepts,
@@ -233,7 +234,7 @@ async function gasShape(chain: RelayerChain, url: string, shape: GasShape): Prom
                 sessionId: action.sessionId,
                 party: index,
                 configHash: action.word,
-                encryptionKey: action.data,
+                ...decodeAcceptData(action.data),
               })
             : await submitPayload({
                 ...common,

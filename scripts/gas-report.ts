@@ -4,6 +4,7 @@
 //
 //   npm run gas            prints a table
 //   npm run gas -- --json  prints one JSON object
+import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { network } from "hardhat";
 import {
   bytesToHex,
@@ -13,8 +14,11 @@ import {
   type PublicClient,
   parseEther,
   type TransactionReceipt,
+  zeroAddress,
 } from "viem";
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
+import { encodeAcceptData } from "../src/sdk/eip712.js";
+import { proveEncryptionKey } from "../src/sdk/encryptionKeyProof.js";
 import { roundtableAbi } from "../src/sdk/generated/roundtableAbi.js";
 import { hashSessionConfig } from "../src/sdk/hashSessionConfig.js";
 import { keygenConfig } from "../src/sdk/protocolIds.js";
@@ -63,9 +67,23 @@ async function createSession(config: SessionConfig): Promise<{ sessionId: bigint
   return { sessionId, gas: Number(result.gasUsed) };
 }
 
-/** Payloads of one party for each stage, sized like FROST's. */
+/** A fresh encryption key of party `party` and its proof of possession for session `sessionId`. */
+function encryptionKeyFor(sessionId: bigint, party: number) {
+  return proveEncryptionKey({
+    chainId,
+    contract: contract.address,
+    sessionId,
+    party,
+    secretKey: secp256k1.utils.randomSecretKey(),
+  });
+}
+
+/**
+ * Payloads of one party for each stage, sized like FROST's: round 1 is t commitments, a proof of
+ * knowledge and the session-binding signature; round 2 an encrypted share for each other party.
+ */
 function payloadsFor(n: number, t: number, groupKey: Hex) {
-  return { round1: random(33 * t + 65), round2: random(48 * (n - 1)), agreement: groupKey };
+  return { round1: random(33 * t + 65 + 64), round2: random(48 * (n - 1)), agreement: groupKey };
 }
 
 async function runDirect(n: number, t: number): Promise<Measured> {
@@ -95,7 +113,10 @@ async function runDirect(n: number, t: number): Promise<Measured> {
       functionName,
       args: args as never,
     });
-  await send("accept", (i) => call(i, "accept", [id, i, configHash, `0x02${random(32).slice(2)}`]));
+  await send("accept", (i) => {
+    const { encryptionKey, keyProof } = encryptionKeyFor(id, i);
+    return call(i, "accept", [id, i, configHash, encryptionKey, keyProof, zeroAddress]);
+  });
   await send("round1", (i) => call(i, "submit", [id, i, 1, payloads[i]!.round1]));
   await send("round2", (i) => call(i, "submit", [id, i, 2, payloads[i]!.round2]));
   await send("agreement", (i) => call(i, "submit", [id, i, 3, payloads[i]!.agreement]));
@@ -135,7 +156,7 @@ async function runBatched(n: number, t: number): Promise<Measured> {
     ...base,
     action: ActionType.Accept,
     party: i,
-    data: `0x02${random(32).slice(2)}`,
+    data: encodeAcceptData({ ...encryptionKeyFor(id, i), delegate: zeroAddress }),
   }));
   for (const [stage, round] of [
     ["round1", 1],

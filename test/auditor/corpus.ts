@@ -14,6 +14,7 @@ import {
   keccak256,
   parseEventLogs,
   stringToHex,
+  zeroAddress,
 } from "viem";
 import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import {
@@ -29,6 +30,8 @@ import {
   TAPROOT_CIPHERSUITE,
 } from "../../src/protocol/index.js";
 import { commitmentOf } from "../../src/sdk/commitmentOf.js";
+import { encodeAcceptData } from "../../src/sdk/eip712.js";
+import { proveEncryptionKey } from "../../src/sdk/encryptionKeyProof.js";
 import { roundtableAbi } from "../../src/sdk/generated/roundtableAbi.js";
 import { hashSessionConfig as hashConfig } from "../../src/sdk/hashSessionConfig.js";
 import { keygenConfig, signingConfig } from "../../src/sdk/protocolIds.js";
@@ -289,6 +292,23 @@ async function drive(
   }
 }
 
+/** An Accept's data: the encryption key of `secretKey`, its proof for this session and party, no delegate. */
+function acceptData(
+  chain: CorpusChain,
+  sessionId: bigint,
+  party: number,
+  secretKey: Uint8Array,
+): Hex {
+  const proven = proveEncryptionKey({
+    chainId: chain.anvil.chain.id,
+    contract: chain.contract,
+    sessionId,
+    party,
+    secretKey,
+  });
+  return encodeAcceptData({ ...proven, delegate: zeroAddress });
+}
+
 function* keygenSteps(
   chain: CorpusChain,
   sessionId: bigint,
@@ -338,7 +358,7 @@ function* keygenSteps(
         round: 0,
         accused: 0,
         word: configHashOf(chain, spec),
-        data: bytesToHex(keys[i]!),
+        data: acceptData(chain, sessionId, i, secrets[i]!),
       }),
     ),
   };
@@ -393,9 +413,14 @@ function* keygenSteps(
   );
   if (fault.kind === "bad-pok") {
     const accuser = fault.party === 0 ? 1 : 0;
-    if (r2[accuser]!.kind !== "blame")
-      throw new Error("an invalid proof of knowledge went unnoticed");
-    yield { actions: [complain(accuser, 2, fault.party, r1Payloads[fault.party]!)] };
+    const blamed = r2[accuser]!;
+    const accusation =
+      blamed.kind === "blame"
+        ? blamed.accusations.find((a) => a.accused === fault.party + 1)
+        : undefined;
+    if (accusation === undefined) throw new Error("an invalid proof of knowledge went unnoticed");
+    // The protocol's own evidence: a public fault that points at the cheater's round-1 payload.
+    yield { actions: [complain(accuser, 2, fault.party, accusation.evidence)] };
     return;
   }
   const r2Payloads = r2.map((out, i) => {
@@ -520,7 +545,7 @@ function* signingSteps(
         round: 0,
         accused: 0,
         word: hashConfig(config),
-        data: bytesToHex(keys[k]!),
+        data: acceptData(chain, sessionId, k, secrets[k]!),
       }),
     ),
   };

@@ -122,11 +122,11 @@ describe("roundtable CLI", () => {
       expect(shown.actedCount).to.equal(0);
     });
 
-    it("takes --yes only together with --expect-config-hash (exit 2)", async () => {
+    it("takes --yes only together with --expect-session or --expect-config-hash (exit 2)", async () => {
       const run = await runParty(parties[0] as TestAccount, "1", "--yes");
       expectExit(run, 2);
       expect(run.stderr).to.include(
-        "error: --yes accepts without asking only together with --expect-config-hash 0x…",
+        "error: --yes accepts without asking only together with --expect-session 0x… (the session fingerprint the initiator gave you, checked over another channel) or --expect-config-hash 0x…",
       );
     });
 

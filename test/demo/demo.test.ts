@@ -192,6 +192,7 @@ describe("roundtable demo", () => {
         party,
         sessionId,
         configHash,
+        chainId: 31337,
         rpcUrl: chain.rpcUrl,
         contract: chain.contract,
       });

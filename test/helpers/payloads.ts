@@ -10,12 +10,13 @@ export function bytesOf(label: string, length: number): Hex {
 
 /**
  * FROST key generation's payload sizes per round, the last being agreement:
- * round 1 is t commitments (33 bytes each) and a proof of knowledge (65 bytes);
+ * round 1 is t commitments (33 bytes each), a proof of knowledge (65 bytes) and
+ * the 64-byte signature that binds them to the session;
  * round 2 is one encrypted 48-byte share for each other party; agreement is the
  * compressed group public key.
  */
 export function keyGenerationSizes(parties: number, threshold: number): number[] {
-  return [33 * threshold + 65, 48 * (parties - 1), 33];
+  return [33 * threshold + 65 + 64, 48 * (parties - 1), 33];
 }
 
 /** FROST signing's payload sizes: nonce commitments, a signature share, then the BIP-340 signature. */

@@ -15,8 +15,10 @@ import {
   type Hex,
   parseEventLogs,
   type TransactionReceipt,
+  zeroAddress,
   zeroHash,
 } from "viem";
+import { encodeAcceptData } from "../../src/sdk/eip712.js";
 import { roundtableAbi } from "../../src/sdk/generated/roundtableAbi.js";
 import { signAction } from "../../src/sdk/signAction.js";
 import {
@@ -26,7 +28,7 @@ import {
   type SignedAction,
   type UnsignedAction,
 } from "../../src/sdk/types.js";
-import { byAddress, type Party } from "./accounts.js";
+import { byAddress, keyProofOf, type Party } from "./accounts.js";
 
 /**
  * The contract typed by the SDK's generated ABI. (tsconfig does not include
@@ -54,6 +56,9 @@ export type Deployment = {
 /** A created session and its parties in index order. */
 export type Session = {
   id: bigint;
+  /** The chain and contract the session lives on, which its key proofs are bound to. */
+  chainId: number;
+  contract: Address;
   configHash: Hex;
   config: SessionConfig;
   parties: readonly Party[];
@@ -141,6 +146,8 @@ export async function createSession(
   assert.ok(created, "createSession emitted SessionCreated");
   return {
     id: created.args.sessionId,
+    chainId: d.chainId,
+    contract: d.roundtable.address,
     configHash: created.args.configHash,
     config,
     parties: partiesOf(config, known),
@@ -159,14 +166,54 @@ export function partyAt(session: Session, index: number): Party {
 
 const none = { round: 0, accused: 0, word: zeroHash, data: "0x" } as const;
 
-export function acceptAction(session: Session, party: number, encryptionKey?: Hex): UnsignedAction {
+/**
+ * The proof that `party` holds its encryption key, bound to `session` and that party's slot; made
+ * with the party's own secret unless `secretKey` is given.
+ */
+export function keyProofFor(session: Session, party: number, secretKey?: Uint8Array): Hex {
+  return keyProofOf(
+    { chainId: session.chainId, contract: session.contract, sessionId: session.id, party },
+    secretKey ?? partyAt(session, party).encryptionSecret,
+  );
+}
+
+/** What an acceptance may override: by default the party's own key, its proof, and no delegate. */
+export type AcceptOverrides = {
+  configHash?: Hex;
+  encryptionKey?: Hex;
+  keyProof?: Hex;
+  delegate?: Address;
+};
+
+/** The arguments of a direct `accept` by `party`. */
+export function acceptArgs(
+  session: Session,
+  party: number,
+  overrides: AcceptOverrides = {},
+): readonly [bigint, number, Hex, Hex, Hex, Address] {
+  return [
+    session.id,
+    party,
+    overrides.configHash ?? session.configHash,
+    overrides.encryptionKey ?? partyAt(session, party).encryptionKey,
+    overrides.keyProof ?? keyProofFor(session, party),
+    overrides.delegate ?? zeroAddress,
+  ];
+}
+
+export function acceptAction(
+  session: Session,
+  party: number,
+  overrides: AcceptOverrides = {},
+): UnsignedAction {
+  const [, , configHash, encryptionKey, keyProof, delegate] = acceptArgs(session, party, overrides);
   return {
     ...none,
     action: ActionType.Accept,
     sessionId: session.id,
     party,
-    word: session.configHash,
-    data: encryptionKey ?? partyAt(session, party).encryptionKey,
+    word: configHash,
+    data: encodeAcceptData({ encryptionKey, keyProof, delegate }),
   };
 }
 
@@ -224,12 +271,12 @@ export function acceptDirect(
   d: Deployment,
   session: Session,
   party: number,
+  overrides: AcceptOverrides = {},
 ): Promise<TransactionReceipt> {
-  const p = partyAt(session, party);
   return mined(
     d,
-    d.roundtable.write.accept([session.id, party, session.configHash, p.encryptionKey], {
-      account: p.signer,
+    d.roundtable.write.accept(acceptArgs(session, party, overrides), {
+      account: partyAt(session, party).signer,
     }),
   );
 }

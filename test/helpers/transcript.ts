@@ -33,8 +33,10 @@ export function actionStructHash(event: RoundtableEvent, configHash: Hex): Hex |
         primaryType: "Accept",
         data: {
           sessionId: event.args.sessionId,
+          party: event.args.index,
           configHash,
           encryptionKey: event.args.encryptionKey,
+          delegate: event.args.delegate,
         },
       });
     case "CommitmentSubmitted":
@@ -43,6 +45,7 @@ export function actionStructHash(event: RoundtableEvent, configHash: Hex): Hex |
         primaryType: "Commit",
         data: {
           sessionId: event.args.sessionId,
+          party: event.args.index,
           round: event.args.round,
           commitment: event.args.commitment,
         },
@@ -53,6 +56,7 @@ export function actionStructHash(event: RoundtableEvent, configHash: Hex): Hex |
         primaryType: "Submit",
         data: {
           sessionId: event.args.sessionId,
+          party: event.args.index,
           round: event.args.round,
           payload: event.args.payload,
         },
@@ -63,6 +67,7 @@ export function actionStructHash(event: RoundtableEvent, configHash: Hex): Hex |
         primaryType: "Complain",
         data: {
           sessionId: event.args.sessionId,
+          party: event.args.accuserIndex,
           round: event.args.round,
           accused: event.args.accusedIndex,
           evidence: event.args.evidence,

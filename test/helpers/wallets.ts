@@ -5,9 +5,10 @@ import {
   type Hex,
   parseAbi,
   type TransactionReceipt,
+  zeroAddress,
 } from "viem";
 import { roundtableAbi } from "../../src/sdk/generated/roundtableAbi.js";
-import { encryptionKeyOf, type Party, testAccount } from "./accounts.js";
+import { encryptionKeyOf, encryptionSecretOf, type Party, testAccount } from "./accounts.js";
 import { type Deployment, mined } from "./roundtable.js";
 
 /** The parts of contracts/mocks/*.sol the tests call. */
@@ -29,7 +30,12 @@ async function deployWallet(
   const owner = testAccount(`${label}/owner`);
   await d.connection.networkHelpers.setBalance(owner.address, 10n ** 20n);
   const { address } = await deploy(owner.address);
-  return { address: getAddress(address), signer: owner, encryptionKey: encryptionKeyOf(label) };
+  return {
+    address: getAddress(address),
+    signer: owner,
+    encryptionSecret: encryptionSecretOf(label),
+    encryptionKey: encryptionKeyOf(label),
+  };
 }
 
 /** A well-behaved ERC-1271 wallet owned by an EOA; `verificationGas` makes its signature check that costly. */
@@ -100,11 +106,18 @@ export function submitCalldata(sessionId: bigint, party: number, round: number, 
   });
 }
 
-/** Calldata of a Roundtable `accept`. */
-export function acceptCalldata(sessionId: bigint, party: number, configHash: Hex, key: Hex): Hex {
+/** Calldata of a Roundtable `accept` (no delegate unless one is given). */
+export function acceptCalldata(
+  sessionId: bigint,
+  party: number,
+  configHash: Hex,
+  key: Hex,
+  keyProof: Hex,
+  delegate: Address = zeroAddress,
+): Hex {
   return encodeFunctionData({
     abi: roundtableAbi,
     functionName: "accept",
-    args: [sessionId, party, configHash, key],
+    args: [sessionId, party, configHash, key, keyProof, delegate],
   });
 }

@@ -11,6 +11,9 @@ import { PartyError } from "../../src/party/errors.js";
 import type { PartyOutcome } from "../../src/party/runParty.js";
 import type { SecretStore } from "../../src/party/secretStore.js";
 import type { Transport } from "../../src/party/transport.js";
+import { verifyKeyPossession } from "../../src/protocol/index.js";
+import { decodeAcceptData } from "../../src/sdk/eip712.js";
+import { keyProofDigest } from "../../src/sdk/encryptionKeyProof.js";
 import { keygenConfig, signingConfig } from "../../src/sdk/protocolIds.js";
 import { ActionType, type UnsignedAction } from "../../src/sdk/types.js";
 import {
@@ -113,13 +116,24 @@ function crashing(party: TestParty): Crashing {
   return { party, attempts: [], crashes: [], current: new AbortController() };
 }
 
-/** Every attempt at one (action, round) carried the same bytes. */
+/**
+ * What an attempt commits the party to: its signed fields. An Accept's key proof is outside the
+ * signed struct (and the transcript) and BIP-340 proofs are randomized, so a resumed party may
+ * prove the same key afresh; what it signs (configuration, key, delegate) must not change.
+ */
+function signedPart(action: UnsignedAction): string {
+  if (action.action !== ActionType.Accept) return `${action.word}/${action.data}`;
+  const { encryptionKey, delegate } = decodeAcceptData(action.data);
+  return `${action.word}/${encryptionKey}/${delegate}`;
+}
+
+/** Every attempt at one (action, round) carried the same signed content. */
 function expectOneVersionPerSlot(c: Crashing): void {
   const bySlot = new Map<string, Set<string>>();
   for (const action of c.attempts) {
     const key = `${action.action}/${action.round}`;
     const versions = bySlot.get(key) ?? new Set<string>();
-    versions.add(`${action.word}/${action.data}`);
+    versions.add(signedPart(action));
     bySlot.set(key, versions);
   }
   for (const [slot, versions] of bySlot) {
@@ -148,10 +162,11 @@ describe("runParty › R8: crash and resume", () => {
   after(cleanUp);
 
   describe("key generation (commit-reveal round 1, shares, agreement)", () => {
-    it("crashes every party at every point: 5 writes, 5 actions before and after sending", () => {
+    it("crashes every party at every point: 6 writes, 5 actions before and after sending", () => {
       for (const c of holders) {
-        expect(c.crashes, c.party.label).to.have.length(15);
-        expect(c.crashes.filter((w) => w.startsWith("before storing"))).to.have.length(5);
+        // One write more than before the runner pinned the accepted configuration hash.
+        expect(c.crashes, c.party.label).to.have.length(16);
+        expect(c.crashes.filter((w) => w.startsWith("before storing"))).to.have.length(6);
         expect(c.crashes.filter((w) => w.startsWith("before sending"))).to.have.length(5);
         expect(c.crashes.filter((w) => w.startsWith("after sending"))).to.have.length(5);
       }
@@ -193,7 +208,23 @@ describe("runParty › R8: crash and resume", () => {
         const acceptAttempts = c.attempts.filter((a) => a.action === ActionType.Accept);
         expect(acceptAttempts.length).to.be.at.least(2);
         for (const attempt of acceptAttempts) {
-          expect(attempt.data).to.equal(acceptance.args.encryptionKey);
+          const { encryptionKey, keyProof } = decodeAcceptData(attempt.data);
+          expect(encryptionKey).to.equal(acceptance.args.encryptionKey);
+          // A fresh proof on each attempt, but each one valid for this session and party.
+          const digest = keyProofDigest({
+            chainId: await d.publicClient.getChainId(),
+            contract: d.address,
+            sessionId: keySession,
+            party: index,
+            encryptionKey,
+          });
+          expect(
+            verifyKeyPossession(
+              hexToBytes(encryptionKey),
+              hexToBytes(digest),
+              hexToBytes(keyProof),
+            ),
+          ).to.equal(true);
         }
       }
     });
@@ -214,7 +245,7 @@ describe("runParty › R8: crash and resume", () => {
       );
       const outcomes = await Promise.all(signers.map((c) => runThroughCrashes(d, c, sessionId)));
       for (const c of signers) {
-        expect(c.crashes, c.party.label).to.have.length(12);
+        expect(c.crashes, c.party.label).to.have.length(13);
         expectOneVersionPerSlot(c);
       }
       const events = await eventsOf(d, sessionId);

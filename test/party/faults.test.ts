@@ -7,7 +7,12 @@ import { bytesToHex, hexToBytes } from "viem";
 import { PartyError } from "../../src/party/errors.js";
 import type { PartyOutcome } from "../../src/party/runParty.js";
 import type { Transport } from "../../src/party/transport.js";
-import { ciphertextSlot, judgeComplaint, TAPROOT_CIPHERSUITE } from "../../src/protocol/index.js";
+import {
+  ciphertextSlot,
+  decodePublicFaultEvidence,
+  judgeComplaint,
+  TAPROOT_CIPHERSUITE,
+} from "../../src/protocol/index.js";
 import { keygenConfig } from "../../src/sdk/protocolIds.js";
 import { ActionType, Phase, type UnsignedAction } from "../../src/sdk/types.js";
 import {
@@ -190,13 +195,14 @@ describe("runParty › faults", () => {
       );
     });
 
-    it("every runner returns the session aborted by complaint, blaming the cheater", async () => {
+    it("every runner returns the session aborted by complaint, blaming the cheater, with its finding", async () => {
       for (const outcome of outcomes) {
         expect(outcome).to.deep.equal({
           status: "aborted",
           sessionId,
           reason: "complaint",
           blame: [cheater],
+          finding: `the complaint holds: The share from party ${cheater + 1} to party ${victim + 1} does not decrypt in this session`,
         });
       }
       expect((await stateOf(d, sessionId)).phase).to.equal(Phase.Aborted);
@@ -215,26 +221,36 @@ describe("runParty › faults", () => {
         }
         if (e.eventName === "ComplaintFiled") evidence = hexToBytes(e.args.evidence);
       }
-      const verdict = judgeComplaint({
-        context: {
-          ciphersuite: TAPROOT_CIPHERSUITE,
-          chainId: 31337n,
-          contractAddress: d.address,
-          sessionId,
-          encryptionKeys: [0, 1, 2].map((i) => keys.get(i)!),
-          threshold: 2,
+      // The judge takes the whole record, parties counted from 1 (the chain counts from 0).
+      const rounds = [1, 2, 3].map(
+        (round) =>
+          new Map(
+            [0, 1, 2]
+              .filter((i) => payloads.has(`${i}/${round}`))
+              .map((i) => [i + 1, payloads.get(`${i}/${round}`)!] as const),
+          ),
+      );
+      const verdict = judgeComplaint(
+        {
+          protocol: "frost-keygen",
+          context: {
+            ciphersuite: TAPROOT_CIPHERSUITE,
+            chainId: 31337n,
+            contractAddress: d.address,
+            sessionId,
+            encryptionKeys: [0, 1, 2].map((i) => keys.get(i)!),
+            threshold: 2,
+          },
+          payloads: rounds,
         },
-        accusedRound1: payloads.get(`${cheater}/1`)!,
-        accusedRound2: payloads.get(`${cheater}/2`)!,
-        evidence: evidence!,
-        complainant: victim + 1,
-      });
+        { accuser: victim + 1, accused: cheater + 1, round: 3, evidence: evidence! },
+      );
       expect(verdict).to.deep.include({ role: "accused", faulty: cheater + 1 });
       expect(verdict.reason.code).to.equal("DECRYPTION_FAILED");
     });
   });
   describe("a public fault", () => {
-    it("blames a broken proof of knowledge with the cheater's own payload as evidence", async () => {
+    it("blames a broken proof of knowledge with public-fault evidence that points at the cheater's payload", async () => {
       const sessionId = await create(
         d,
         keygenConfig({ parties: addresses(parties), threshold: 2, commitReveal: false }),
@@ -277,7 +293,12 @@ describe("runParty › faults", () => {
         return expect.fail("missing events");
       }
       expect(complaint.args).to.deep.include({ round: 2, accusedIndex: cheater });
-      expect(complaint.args.evidence).to.equal(published.args.payload);
+      // The payload is already on chain: the evidence names it (accuser, accused, round; 1-based).
+      expect(decodePublicFaultEvidence(hexToBytes(complaint.args.evidence))).to.deep.equal({
+        accuser: complaint.args.accuserIndex + 1,
+        accused: cheater + 1,
+        round: published.args.round,
+      });
     });
   });
 });

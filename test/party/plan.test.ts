@@ -39,6 +39,7 @@ const signingKey = {
   keySession: 4n,
   groupPublicKey: GROUP_KEY,
   keyParties: [],
+  keyConfigHash: `0x${"4c".repeat(32)}`,
   signerIdentifiers: [1, 3, 4],
   keyIndex: 0,
 } as const;

@@ -5,14 +5,22 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect } from "chai";
-import { encodePacked, getAddress, type Hex, hashTypedData, keccak256, zeroHash } from "viem";
+import {
+  encodePacked,
+  getAddress,
+  type Hex,
+  hashTypedData,
+  keccak256,
+  zeroAddress,
+  zeroHash,
+} from "viem";
 import { createRelayedTransport, RelayerDeliveryError } from "../../src/party/relayedTransport.js";
 import { deliver, type Transport } from "../../src/party/transport.js";
-import { actionTypedData, roundtableDomain } from "../../src/sdk/eip712.js";
+import { actionTypedData, encodeAcceptData, roundtableDomain } from "../../src/sdk/eip712.js";
 import { hashSessionConfig } from "../../src/sdk/hashSessionConfig.js";
 import { keygenConfig } from "../../src/sdk/protocolIds.js";
 import { ActionType, type SessionConfig, type UnsignedAction } from "../../src/sdk/types.js";
-import { encryptionKeyOf } from "../helpers/accounts.js";
+import { encryptionKeyOf, encryptionSecretOf, keyProofOf } from "../helpers/accounts.js";
 import {
   cleanUp,
   create,
@@ -89,7 +97,14 @@ describe("createRelayedTransport", () => {
       round: 0,
       accused: 0,
       word: hashSessionConfig(config),
-      data: encryptionKeyOf(`relayed ${index}`),
+      data: encodeAcceptData({
+        encryptionKey: encryptionKeyOf(`relayed ${index}`),
+        keyProof: keyProofOf(
+          { chainId, contract: d.address, sessionId, party: index },
+          encryptionSecretOf(`relayed ${index}`),
+        ),
+        delegate: zeroAddress,
+      }),
     };
   }
 

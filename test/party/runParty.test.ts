@@ -13,6 +13,7 @@ import {
 } from "../../src/party/records.js";
 import type { AcceptanceSummary, PartyOutcome, PartyProgress } from "../../src/party/runParty.js";
 import { RFC9591_CIPHERSUITE } from "../../src/protocol/index.js";
+import { encodeAcceptData } from "../../src/sdk/eip712.js";
 import { roundtableAbi } from "../../src/sdk/generated/roundtableAbi.js";
 import { hashSessionConfig } from "../../src/sdk/hashSessionConfig.js";
 import { keygenConfig, signingConfig } from "../../src/sdk/protocolIds.js";
@@ -171,7 +172,12 @@ describe("runParty", () => {
               round: 0,
               accused: 0,
               word: summary.configHash,
-              data: accepted.args.encryptionKey,
+              // The digest covers the key and the delegate, not the key proof: any 64 bytes do.
+              data: encodeAcceptData({
+                encryptionKey: accepted.args.encryptionKey,
+                keyProof: `0x${"00".repeat(64)}`,
+                delegate: accepted.args.delegate,
+              }),
               signature: "0x",
             },
           ],

@@ -3,6 +3,7 @@ import { createWalletClient, http, zeroHash } from "viem";
 import type { Relayer } from "../../src/relayer/server.js";
 import { acceptSession } from "../../src/sdk/actions/acceptSession.js";
 import type { RoundtablePublicClient } from "../../src/sdk/actions/internal.js";
+import { decodeAcceptData } from "../../src/sdk/eip712.js";
 import { signAction } from "../../src/sdk/signAction.js";
 import {
   type AcceptSession,
@@ -67,7 +68,9 @@ describe("Relayer", () => {
       expect(done.transactionHash).to.match(/^0x[0-9a-f]{64}$/);
       expect(done.sessionId).to.equal(session!.sessionId.toString());
       const events = await acceptedEvents(chain, session!.sessionId);
-      expect(events).to.deep.equal([{ index: 0, encryptionKey: action.data }]);
+      expect(events).to.deep.equal([
+        { index: 0, encryptionKey: decodeAcceptData(action.data).encryptionKey },
+      ]);
     });
 
     it("returns the same id for the same action sent twice, and stores it once", async () => {
@@ -115,7 +118,7 @@ describe("Relayer", () => {
         address: chain.contract,
         sessionId: session.sessionId,
         configHash: session.accepts[0]!.word,
-        encryptionKey: session.parties[0]!.encryptionKey,
+        ...decodeAcceptData(session.accepts[0]!.data),
       });
       const { status, body } = await postAction(relayer.url, session.accepts[0]!);
       expect(status).to.equal(409);
@@ -148,10 +151,7 @@ describe("Relayer", () => {
         name: "RoundtableUnexpectedRound",
         args: { sessionId: session!.sessionId.toString(), current: "0", given: "1" },
       });
-      const unknown = await postAction(relayer.url, {
-        ...session!.accepts[1]!,
-        sessionId: 999n,
-      });
+      const unknown = await postAction(relayer.url, { ...commit, sessionId: 999n });
       expect(unknown.status).to.equal(422);
       expect(unknown.body.error).to.deep.include({ code: "simulation_failed" });
       expect(

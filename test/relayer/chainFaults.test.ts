@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { Hash } from "viem";
 import type { Relayer } from "../../src/relayer/server.js";
+import { decodeAcceptData } from "../../src/sdk/eip712.js";
 import { jsonRpc as rpc } from "../helpers/jsonRpc.js";
 import {
   type AcceptSession,
@@ -157,7 +158,7 @@ describe("Relayer", () => {
         0,
       );
       expect(await acceptedEvents(chain, sessions[0]!.sessionId)).to.deep.equal([
-        { index: 1, encryptionKey: action.data },
+        { index: 1, encryptionKey: decodeAcceptData(action.data).encryptionKey },
       ]);
     });
   });

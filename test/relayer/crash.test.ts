@@ -2,6 +2,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { expect } from "chai";
+import { decodeAcceptData } from "../../src/sdk/eip712.js";
 import type { SignedAction } from "../../src/sdk/types.js";
 import {
   type AcceptSession,
@@ -123,7 +124,9 @@ describe("Relayer", () => {
           session.accepts.map((_, i) => i),
         );
         for (const event of events) {
-          expect(event.encryptionKey).to.equal(session.accepts[event.index]!.data);
+          expect(event.encryptionKey).to.equal(
+            decodeAcceptData(session.accepts[event.index]!.data).encryptionKey,
+          );
         }
       }
       running.child.kill("SIGTERM");

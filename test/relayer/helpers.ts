@@ -7,15 +7,23 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
-import { type Abi, type Address, getAddress, type Hex, toHex } from "viem";
+import { type Abi, type Address, getAddress, type Hex, toHex, zeroAddress } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { createRelayer, type Relayer } from "../../src/relayer/server.js";
 import { createSession } from "../../src/sdk/actions/createSession.js";
 import type { RoundtablePublicClient } from "../../src/sdk/actions/internal.js";
+import { encodeAcceptData } from "../../src/sdk/eip712.js";
 import { roundtableAbi } from "../../src/sdk/generated/roundtableAbi.js";
 import { signAction } from "../../src/sdk/signAction.js";
 import { ActionType, type SessionConfig, type SignedAction } from "../../src/sdk/types.js";
-import { encryptionKeyOf, eoaParties, type Party, testAccount } from "../helpers/accounts.js";
+import {
+  encryptionKeyOf,
+  encryptionSecretOf,
+  eoaParties,
+  keyProofOf,
+  type Party,
+  testAccount,
+} from "../helpers/accounts.js";
 import {
   type Anvil,
   deployRoundtableOnAnvil,
@@ -65,7 +73,8 @@ export async function createAcceptSessions({
   chain,
   parties,
   count,
-  configOf = (addresses) => keyGenerationConfig(addresses, Math.ceil(addresses.length / 2)),
+  configOf = (addresses) =>
+    keyGenerationConfig(addresses, Math.max(2, Math.ceil(addresses.length / 2))),
 }: {
   chain: RelayerChain;
   parties: readonly Party[];
@@ -96,7 +105,14 @@ export async function createAcceptSessions({
             round: 0,
             accused: 0,
             word: configHash,
-            data: party.encryptionKey,
+            data: encodeAcceptData({
+              encryptionKey: party.encryptionKey,
+              keyProof: keyProofOf(
+                { chainId: chain.chainId, contract: chain.contract, sessionId, party: index },
+                party.encryptionSecret,
+              ),
+              delegate: zeroAddress,
+            }),
           },
         }),
       ),
@@ -297,6 +313,7 @@ export async function deployWalletOnAnvil(
   return {
     address: getAddress(contractAddress),
     signer: owner,
+    encryptionSecret: encryptionSecretOf(label),
     encryptionKey: encryptionKeyOf(label),
   };
 }

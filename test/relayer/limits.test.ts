@@ -1,12 +1,13 @@
 import { request } from "node:http";
 import { expect } from "chai";
-import { createWalletClient, http } from "viem";
+import { createWalletClient, http, zeroAddress } from "viem";
 import type { Relayer } from "../../src/relayer/server.js";
 import { acceptSession } from "../../src/sdk/actions/acceptSession.js";
 import { cancelSession } from "../../src/sdk/actions/cancelSession.js";
+import { decodeAcceptData, encodeAcceptData } from "../../src/sdk/eip712.js";
 import { signAction } from "../../src/sdk/signAction.js";
 import type { SignedAction } from "../../src/sdk/types.js";
-import { byAddress, encryptionKeyOf } from "../helpers/accounts.js";
+import { byAddress, encryptionKeyOf, encryptionSecretOf, keyProofOf } from "../helpers/accounts.js";
 import {
   type AcceptSession,
   acceptedEvents,
@@ -107,7 +108,7 @@ describe("Relayer", () => {
         address: chain.contract,
         sessionId: session.sessionId,
         configHash: b!.word,
-        encryptionKey: party.encryptionKey,
+        ...decodeAcceptData(b!.data),
       });
       const third = await postAction(relayer.url, c!);
       expect(third.status).to.equal(202);
@@ -276,14 +277,28 @@ describe("Relayer", () => {
     it("limits new actions per session and party, and still serves the other parties", async () => {
       const session = sessions[2]!;
       const party = session.parties[0]!;
-      // Three different acceptances by one party (other encryption keys): each would pass alone.
+      // Three different acceptances by one party (other encryption keys, each with its proof): each
+      // would pass alone.
+      const binding = {
+        chainId: chain.chainId,
+        contract: chain.contract,
+        sessionId: session.sessionId,
+        party: 0,
+      };
       const variants = await Promise.all(
         [0, 1, 2].map((i) =>
           signAction({
             account: party.signer,
             chainId: chain.chainId,
             contract: chain.contract,
-            action: { ...session.accepts[0]!, data: encryptionKeyOf(`variant ${i}`) },
+            action: {
+              ...session.accepts[0]!,
+              data: encodeAcceptData({
+                encryptionKey: encryptionKeyOf(`variant ${i}`),
+                keyProof: keyProofOf(binding, encryptionSecretOf(`variant ${i}`)),
+                delegate: zeroAddress,
+              }),
+            },
           }),
         ),
       );

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import type { Relayer } from "../../src/relayer/server.js";
+import { decodeAcceptData } from "../../src/sdk/eip712.js";
 import {
   type AcceptSession,
   acceptedEvents,
@@ -81,7 +82,9 @@ describe("Relayer", () => {
           session.accepts.map((_, i) => i),
         );
         for (const event of events) {
-          expect(event.encryptionKey).to.equal(session.accepts[event.index]!.data);
+          expect(event.encryptionKey).to.equal(
+            decodeAcceptData(session.accepts[event.index]!.data).encryptionKey,
+          );
         }
       }
       const notIncluded: Record<string, unknown>[] = [];

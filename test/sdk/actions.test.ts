@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { getAddress, type Hex, keccak256, stringToHex, toHex, zeroHash } from "viem";
+import { getAddress, type Hex, keccak256, stringToHex, toHex, zeroAddress, zeroHash } from "viem";
 import { acceptSession } from "../../src/sdk/actions/acceptSession.js";
 import { cancelSession } from "../../src/sdk/actions/cancelSession.js";
 import { createSession } from "../../src/sdk/actions/createSession.js";
@@ -13,6 +13,7 @@ import { submitPayload } from "../../src/sdk/actions/submitPayload.js";
 import { submitSignedActions } from "../../src/sdk/actions/submitSignedActions.js";
 import { type SessionPhaseChange, watchSession } from "../../src/sdk/actions/watchSession.js";
 import { commitmentOf } from "../../src/sdk/commitmentOf.js";
+import { encodeAcceptData } from "../../src/sdk/eip712.js";
 import { RoundtableContractError } from "../../src/sdk/errors.js";
 import { roundtableAbi } from "../../src/sdk/generated/roundtableAbi.js";
 import { hashSessionConfig } from "../../src/sdk/hashSessionConfig.js";
@@ -23,6 +24,7 @@ import {
   createdSessionFixture,
   deployFixture,
   eventually,
+  keyProofFor,
   networkHelpers,
   recordingClient,
   type SdkParty,
@@ -70,7 +72,10 @@ async function runRounds(s: Session): Promise<void> {
   }
 }
 
+/** Party `party`'s acceptance (its own key and proof) signed by `signer`, rightly or not. */
 function acceptAction(s: Session, party: number, signer: SdkParty) {
+  const owner = s.parties[party];
+  if (!owner) throw new Error(`fixture has no party ${party}`);
   return signAction({
     account: signer.account,
     chainId: s.publicClient.chain.id,
@@ -82,7 +87,10 @@ function acceptAction(s: Session, party: number, signer: SdkParty) {
       round: 0,
       accused: 0,
       word: s.configHash,
-      data: s.parties[party]?.encryptionKey ?? "0x",
+      data: encodeAcceptData({
+        ...keyProofFor(s, s.sessionId, party, owner),
+        delegate: zeroAddress,
+      }),
     },
   });
 }
@@ -178,7 +186,7 @@ describe("SDK actions", () => {
         address: s.address,
         sessionId: s.sessionId,
         configHash: s.configHash,
-        encryptionKey: second.encryptionKey,
+        ...keyProofFor(s, s.sessionId, 1, second),
       });
       const session = await readSession({
         publicClient: s.publicClient,
@@ -233,7 +241,7 @@ describe("SDK actions", () => {
           address,
           sessionId: invitation.sessionId,
           configHash: hashSessionConfig(session.config),
-          encryptionKey: party.encryptionKey,
+          ...keyProofFor(deployed, invitation.sessionId, invitation.index, party),
         });
         expect(accepted.party).to.equal(invitation.index);
       }
@@ -526,7 +534,7 @@ describe("SDK actions", () => {
         address: s.address,
         sessionId: s.sessionId,
         configHash: s.configHash,
-        encryptionKey: a.encryptionKey,
+        ...keyProofFor(s, s.sessionId, 0, a),
       });
       const actions = [
         await acceptAction(s, 0, a),
@@ -571,7 +579,7 @@ describe("SDK actions", () => {
         address: s.address,
         sessionId: s.sessionId,
         configHash: s.configHash,
-        encryptionKey: second.encryptionKey,
+        ...keyProofFor(s, s.sessionId, 1, second),
       });
       await networkHelpers.time.increaseTo(s.acceptanceDeadline + 1);
       const expired = await expireSession({

@@ -9,10 +9,17 @@ import {
   hashTypedData,
   hexToBytes,
   parseEventLogs,
+  zeroAddress,
   zeroHash,
 } from "viem";
 import { commitmentOf } from "../../src/sdk/commitmentOf.js";
-import { actionTypedData, roundtableDomain } from "../../src/sdk/eip712.js";
+import {
+  actionTypedData,
+  decodeAcceptData,
+  encodeAcceptData,
+  roundtableDomain,
+} from "../../src/sdk/eip712.js";
+import { keyProofDigest } from "../../src/sdk/encryptionKeyProof.js";
 import { roundtableAbi } from "../../src/sdk/generated/roundtableAbi.js";
 import { hashSessionConfig } from "../../src/sdk/hashSessionConfig.js";
 import { ActionType, type SessionConfig, type UnsignedAction } from "../../src/sdk/types.js";
@@ -27,7 +34,7 @@ import {
 } from "../helpers/roundtable.js";
 import { runSession } from "../helpers/run.js";
 
-const { networkHelpers } = await network.create();
+const { networkHelpers, viem } = await network.create();
 
 function deployed(connection: Deployment["connection"]): Promise<Deployment> {
   return deployRoundtable(connection);
@@ -61,6 +68,18 @@ const anyConfig: fc.Arbitrary<SessionConfig> = fc.record({
   params: shortBytes(96),
 });
 
+const exactBytes = (length: number) =>
+  fc.uint8Array({ minLength: length, maxLength: length }).map((b) => bytesToHex(b));
+
+/** Accept data as the contract splits it: a 33-byte key, a 64-byte proof, and maybe a delegate. */
+const acceptData: fc.Arbitrary<Hex> = fc
+  .record({
+    encryptionKey: exactBytes(33),
+    keyProof: exactBytes(64),
+    delegate: fc.oneof(fc.constant(zeroAddress), address),
+  })
+  .map(encodeAcceptData);
+
 const anyAction = (action: number): fc.Arbitrary<UnsignedAction> =>
   fc.record({
     action: fc.constant(action),
@@ -69,7 +88,7 @@ const anyAction = (action: number): fc.Arbitrary<UnsignedAction> =>
     round: uint8,
     accused: uint8,
     word: bytes32,
-    data: shortBytes(300),
+    data: action === ActionType.Accept ? acceptData : shortBytes(300),
   });
 
 // ─────────────────────────────────────────────── single-field mutations (S1)
@@ -152,7 +171,12 @@ function acceptOf(configHash: Hex, sessionId = 1n): UnsignedAction {
     round: 0,
     accused: 0,
     word: configHash,
-    data: encryptionKeyOf("S1"),
+    // The digest does not cover the key proof, so any 64 bytes do here.
+    data: encodeAcceptData({
+      encryptionKey: encryptionKeyOf("S1"),
+      keyProof: `0x${"ab".repeat(64)}`,
+      delegate: zeroAddress,
+    }),
   };
 }
 
@@ -171,6 +195,52 @@ describe("SDK", () => {
         );
       });
     }
+
+    for (const [name, action] of Object.entries(ActionType)) {
+      it(`names the party in ${name} digests: another party's digest differs, on both sides`, async () => {
+        const d = await networkHelpers.loadFixture(deployed);
+        const domain = roundtableDomain(d.chainId, d.roundtable.address);
+        await fc.assert(
+          fc.asyncProperty(anyAction(action), uint8, async (unsigned, other) => {
+            fc.pre(other !== unsigned.party);
+            const moved = { ...unsigned, party: other };
+            const onChain = await d.roundtable.read.digestOf([{ ...moved, signature: "0x" }]);
+            assert.equal(hashTypedData(actionTypedData(domain, moved)), onChain);
+            assert.notEqual(hashTypedData(actionTypedData(domain, unsigned)), onChain);
+          }),
+          { numRuns: 15 },
+        );
+      });
+    }
+
+    it("covers an Accept's delegate: naming one changes the digest, on both sides", async () => {
+      const d = await networkHelpers.loadFixture(deployed);
+      const domain = roundtableDomain(d.chainId, d.roundtable.address);
+      const plain = acceptOf(zeroHash);
+      const delegated = {
+        ...plain,
+        data: encodeAcceptData({ ...decodeAcceptData(plain.data), delegate: d.relayer }),
+      };
+      const onChain = await d.roundtable.read.digestOf([{ ...delegated, signature: "0x" }]);
+      assert.equal(hashTypedData(actionTypedData(domain, delegated)), onChain);
+      assert.notEqual(hashTypedData(actionTypedData(domain, plain)), onChain);
+    });
+
+    it("refuses Accept data of another length on both sides", async () => {
+      const d = await networkHelpers.loadFixture(deployed);
+      const domain = roundtableDomain(d.chainId, d.roundtable.address);
+      const short = { ...acceptOf(zeroHash), data: encryptionKeyOf("S1") };
+      assert.throws(() => actionTypedData(domain, short), {
+        name: "RangeError",
+        message: "Accept data is 33 bytes: expected 97 (key and key proof) or 117 (and a delegate)",
+      });
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        d.roundtable.read.digestOf([{ ...short, signature: "0x" }]),
+        d.roundtable,
+        "RoundtableInvalidAcceptData",
+        [1n, 0, 33n],
+      );
+    });
 
     it("ignores the signature field on both sides", async () => {
       const d = await networkHelpers.loadFixture(deployed);
@@ -210,6 +280,58 @@ describe("SDK", () => {
         name: "RangeError",
         message: "Unknown action type 4: expected 0 (Accept) to 3 (Complain).",
       });
+    });
+  });
+
+  describe("keyProofDigest", () => {
+    it("equals the contract's keyProofDigestOf for any session, party and key", async () => {
+      const d = await networkHelpers.loadFixture(deployed);
+      await fc.assert(
+        fc.asyncProperty(
+          uint256,
+          uint8,
+          exactBytes(33),
+          async (sessionId, party, encryptionKey) => {
+            const onChain = await d.roundtable.read.keyProofDigestOf([
+              sessionId,
+              party,
+              encryptionKey,
+            ]);
+            const binding = {
+              chainId: d.chainId,
+              contract: d.roundtable.address,
+              sessionId,
+              party,
+            };
+            assert.equal(keyProofDigest({ ...binding, encryptionKey }), onChain);
+          },
+        ),
+        { numRuns: 25 },
+      );
+    });
+
+    it("differs for another party, session or deployment", async () => {
+      const d = await networkHelpers.loadFixture(deployed);
+      const encryptionKey = encryptionKeyOf("keyProof");
+      const binding = {
+        chainId: d.chainId,
+        contract: d.roundtable.address,
+        sessionId: 1n,
+        party: 0,
+      };
+      const digest = keyProofDigest({ ...binding, encryptionKey });
+      const others = [
+        { ...binding, party: 1 },
+        { ...binding, sessionId: 2n },
+        { ...binding, contract: getAddress(flipBit(d.roundtable.address, 0)) },
+        { ...binding, chainId: d.chainId + 1 },
+      ];
+      for (const other of others)
+        assert.notEqual(
+          keyProofDigest({ ...other, encryptionKey }),
+          digest,
+          JSON.stringify(other, (_, v) => (typeof v === "bigint" ? `${v}` : v)),
+        );
     });
   });
 

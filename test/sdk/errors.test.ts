@@ -23,6 +23,7 @@ import { submitCommitment } from "../../src/sdk/actions/submitCommitment.js";
 import { submitPayload } from "../../src/sdk/actions/submitPayload.js";
 import { submitSignedActions } from "../../src/sdk/actions/submitSignedActions.js";
 import { commitmentOf } from "../../src/sdk/commitmentOf.js";
+import { encodeAcceptData } from "../../src/sdk/eip712.js";
 import {
   decodeRoundtableError,
   isRoundtableContractError,
@@ -46,6 +47,7 @@ import {
   finalizedKeyFixture,
   HOUR,
   keyGenerationConfig,
+  keyProofFor,
   networkHelpers,
   provider,
   SIGN,
@@ -86,6 +88,15 @@ async function expectInputError(
   expect(inputError.parameter).to.equal(parameter);
   expect(inputError.shortMessage).to.equal(shortMessage);
   return inputError;
+}
+
+/** The Accept data of `party` for slot `index` of session 1: its key, its proof, no delegate. */
+function acceptData(
+  deployed: Parameters<typeof keyProofFor>[0],
+  index: number,
+  party: Parameters<typeof keyProofFor>[3],
+): Hex {
+  return encodeAcceptData({ ...keyProofFor(deployed, 1n, index, party), delegate: zeroAddress });
 }
 
 /** An ISO time to the second, as the messages show block timestamps. */
@@ -141,7 +152,7 @@ describe("SDK errors", () => {
           address: s.address,
           sessionId: 1n,
           configHash: zeroHash,
-          encryptionKey: party.encryptionKey,
+          ...keyProofFor(s, 1n, 0, party),
         }),
       );
       expect((err as Error).message).to.equal(
@@ -320,7 +331,7 @@ describe("SDK errors", () => {
             config: keyGenerationConfig(signers ?? k.holders, {
               kind: SessionKind.Signing,
               protocol: SIGN,
-              threshold: 1,
+              threshold: 2,
               keySession: k.keySession,
               message: keccak256(stringToHex("pay 1 ETH")),
               rounds: [
@@ -333,10 +344,14 @@ describe("SDK errors", () => {
         }
 
         it("RoundtableThresholdMismatch: a threshold other than the key's", async () => {
+          // Three signers, so that threshold 3 is valid for the session and only the key's 2 refuses it.
+          const k = await networkHelpers.loadFixture(finalizedKeyFixture);
+          const stranger = k.parties[2];
+          if (!stranger) throw new Error("fixture has three parties");
           await expectContractError(
-            sign({ threshold: 2 }),
+            sign({ threshold: 3 }, [...k.holders, stranger].sort(byAddress)),
             "RoundtableThresholdMismatch",
-            "Threshold 2 differs from the key's threshold 1: a signing session signs with its key's threshold. Set threshold to 1.",
+            "Threshold 3 differs from the key's threshold 2: a signing session signs with its key's threshold. Set threshold to 2.",
           );
         });
 
@@ -374,7 +389,7 @@ describe("SDK errors", () => {
             sessionId: 9n,
             party: 0,
             configHash: s.configHash,
-            encryptionKey: party.encryptionKey,
+            ...keyProofFor(s, 9n, 0, party),
           }),
           "RoundtableUnknownSession",
           "Session 9 does not exist on this contract. Check the session id (sessions are numbered from 1 to sessionCount()) and that the client points at the right chain and contract address.",
@@ -402,7 +417,7 @@ describe("SDK errors", () => {
             address: s.address,
             sessionId: 1n,
             configHash: shown,
-            encryptionKey: party.encryptionKey,
+            ...keyProofFor(s, 1n, 0, party),
           }),
           "RoundtableConfigHashMismatch",
           `Session 1's configuration hash is ${s.configHash}, but the acceptance is for ${shown}. Do not accept: the configuration you were shown differs from the session's. Rebuild it from the SessionCreated event (readSession) and check it again.`,
@@ -421,6 +436,7 @@ describe("SDK errors", () => {
             sessionId: 1n,
             configHash: s.configHash,
             encryptionKey: zeroHash,
+            keyProof: keyProofFor(s, 1n, 0, party).keyProof,
           }),
           "RoundtableInvalidEncryptionKey",
           "Session 1: party 0's encryption key is 32 bytes. Register a 33-byte compressed secp256k1 public key (0x02 or 0x03, then 32 bytes).",
@@ -459,7 +475,7 @@ describe("SDK errors", () => {
             address: s.address,
             sessionId: 1n,
             configHash: s.configHash,
-            encryptionKey: third.encryptionKey,
+            ...keyProofFor(s, 1n, 2, third),
           });
         await accept();
         await expectContractError(
@@ -481,7 +497,7 @@ describe("SDK errors", () => {
             sessionId: 1n,
             party: 1,
             configHash: s.configHash,
-            encryptionKey: first.encryptionKey,
+            ...keyProofFor(s, 1n, 1, first),
           }),
           "RoundtableUnauthorized",
           `Session 1: party 1 is ${second.address}, but the transaction came from ${first.address}. Send it from party 1's account, or have that account sign the action (signAction) and submit it with submitSignedActions.`,
@@ -500,7 +516,7 @@ describe("SDK errors", () => {
             sessionId: 1n,
             party: 5,
             configHash: s.configHash,
-            encryptionKey: party.encryptionKey,
+            ...keyProofFor(s, 1n, 5, party),
           }),
           "RoundtableUnknownParty",
           "Session 1 has 3 parties (indexes 0 to 2); party 5 is not one of them. Use the party's index in the session's parties list (findInvitations returns it).",
@@ -519,7 +535,7 @@ describe("SDK errors", () => {
             address: s.address,
             sessionId: 1n,
             configHash: s.configHash,
-            encryptionKey: party.encryptionKey,
+            ...keyProofFor(s, 1n, 0, party),
           }),
           "RoundtableDeadlinePassed",
           `Session 1: the phase's deadline ${iso(s.acceptanceDeadline)} passed at ${iso(s.acceptanceDeadline + 10)} (block time), so the phase is closed. Anyone may now call expire (expireSession) to abort the session and record which parties did not act.`,
@@ -549,7 +565,7 @@ describe("SDK errors", () => {
             sessionId: 1n,
             party: 0,
             configHash: s.configHash,
-            encryptionKey: party.encryptionKey,
+            ...keyProofFor(s, 1n, 0, party),
           }),
           "RoundtableSessionClosed",
           "Session 1 was cancelled by its initiator and accepts no more actions. Nothing to do.",
@@ -763,7 +779,7 @@ describe("SDK errors", () => {
             round: 0,
             accused: 0,
             word: s.configHash,
-            data: party.encryptionKey,
+            data: acceptData(s, 0, party),
           },
         });
       }
@@ -799,7 +815,7 @@ describe("SDK errors", () => {
                 round: 0,
                 accused: 0,
                 word: s.configHash,
-                data: p.encryptionKey,
+                data: acceptData(s, party, p),
               },
             }),
           ),
@@ -923,7 +939,7 @@ describe("SDK errors", () => {
           address: s.address,
           sessionId: 1n,
           configHash: s.configHash,
-          encryptionKey: s.outsider.encryptionKey,
+          ...keyProofFor(s, 1n, 0, s.outsider),
         }),
         "walletClient.account",
         `Account ${s.outsider.address} is not a party of session 1. Send from one of its parties' accounts, or pass party explicitly.`,
@@ -962,9 +978,9 @@ describe("SDK errors", () => {
       );
     });
 
-    it("refuses a threshold outside 1 to n", async () => {
+    it("refuses a threshold outside 2 to n (B7)", async () => {
       const d = await networkHelpers.loadFixture(deployFixture);
-      for (const threshold of [0, 4]) {
+      for (const threshold of [0, 1, 4]) {
         await expectInputError(
           createSession({
             ...d,
@@ -972,31 +988,31 @@ describe("SDK errors", () => {
             config: keyGenerationConfig(d.parties, { threshold }),
           }),
           "config.threshold",
-          `Invalid config.threshold ${threshold}: expected an integer from 1 to 3 (the number of parties).`,
+          `Invalid config.threshold ${threshold}: expected an integer from 2 to 3 (the number of parties; with 1, any single party would hold the whole key).`,
         );
       }
     });
 
-    it("refuses no parties, or more than 255", async () => {
+    it("refuses fewer than 2 parties, or more than 255 (B7)", async () => {
       const d = await networkHelpers.loadFixture(deployFixture);
       const many = Array.from({ length: 256 }, (_, i) => ({ address: toHex(i + 1, { size: 20 }) }));
       await expectInputError(
         createSession({
           ...d,
           walletClient: d.initiator,
-          config: keyGenerationConfig(many, { threshold: 1 }),
+          config: keyGenerationConfig(many, { threshold: 2 }),
         }),
         "config.parties",
-        "Invalid config.parties: 256 parties. Expected 1 to 255 party addresses.",
+        "Invalid config.parties: 256 parties. Expected 2 to 255 party addresses (a threshold session needs at least two).",
       );
       await expectInputError(
         createSession({
           ...d,
           walletClient: d.initiator,
-          config: keyGenerationConfig([], { threshold: 1 }),
+          config: keyGenerationConfig([], { threshold: 2 }),
         }),
         "config.parties",
-        "Invalid config.parties: 0 parties. Expected 1 to 255 party addresses.",
+        "Invalid config.parties: 0 parties. Expected 2 to 255 party addresses (a threshold session needs at least two).",
       );
     });
 
@@ -1006,7 +1022,7 @@ describe("SDK errors", () => {
         createSession({
           ...d,
           walletClient: d.initiator,
-          config: keyGenerationConfig([{ address: zeroAddress }], { threshold: 1 }),
+          config: keyGenerationConfig([{ address: zeroAddress }, d.parties[0]!], { threshold: 2 }),
         }),
         "config.parties[0]",
         `Invalid config.parties[0] "${zeroAddress}": the zero address cannot be a party.`,
@@ -1015,7 +1031,7 @@ describe("SDK errors", () => {
         createSession({
           ...d,
           walletClient: d.initiator,
-          config: keyGenerationConfig([{ address: "0x1234" }], { threshold: 1 }),
+          config: keyGenerationConfig([{ address: "0x1234" }, d.parties[0]!], { threshold: 2 }),
         }),
         "config.parties[0]",
         'Invalid config.parties[0] "0x1234": expected an address, 0x followed by 40 hex digits.',
@@ -1041,7 +1057,7 @@ describe("SDK errors", () => {
         acceptSession({
           ...base,
           configHash: `0x${"ab".repeat(31)}`,
-          encryptionKey: party.encryptionKey,
+          ...keyProofFor(s, 1n, 0, party),
         }),
         "configHash",
         'Invalid configHash "0xabababab…" (64 characters): expected 32 bytes of hex, 0x followed by 64 hex digits.',

@@ -1,14 +1,17 @@
 // Fixtures for the SDK tests: a Roundtable contract on Hardhat's in-process chain, parties that are local
 // keys behind plain viem wallet clients (as a CLI or browser would have them), and an initiator that is one
 // of Hardhat's JSON-RPC accounts, so both kinds of wallet go through the SDK.
+import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { network } from "hardhat";
 import {
   type Address,
+  bytesToHex,
   createPublicClient,
   createWalletClient,
   custom,
   type EIP1193RequestFn,
   type Hex,
+  hexToBytes,
   keccak256,
   type PublicClient,
   stringToHex,
@@ -19,6 +22,7 @@ import { acceptSession } from "../../src/sdk/actions/acceptSession.js";
 import { createSession } from "../../src/sdk/actions/createSession.js";
 import type { RoundtableWalletClient } from "../../src/sdk/actions/internal.js";
 import { submitPayload } from "../../src/sdk/actions/submitPayload.js";
+import { proveEncryptionKey } from "../../src/sdk/encryptionKeyProof.js";
 import { hashSessionConfig } from "../../src/sdk/hashSessionConfig.js";
 import { type RoundSpec, type SessionConfig, SessionKind } from "../../src/sdk/types.js";
 
@@ -30,11 +34,14 @@ export const SIGN = stringToHex("FROST-SIGN", { size: 32 });
 export const SUITE = stringToHex("schnorr_FROST", { size: 32 });
 export const HOUR = 3600;
 
-/** A party: its local key, a wallet client over the chain's provider, and a 33-byte encryption key. */
+/** A party: its local key, a wallet client over the chain's provider, and its encryption key pair. */
 export type SdkParty = {
   account: PrivateKeyAccount;
   address: Address;
   walletClient: RoundtableWalletClient;
+  /** The encryption key's secret, so the party can prove possession for each session. */
+  encryptionSecret: Uint8Array;
+  /** The 33-byte compressed public encryption key. */
   encryptionKey: Hex;
 };
 
@@ -43,9 +50,36 @@ function partyAccount(label: string): PrivateKeyAccount {
   return privateKeyToAccount(keccak256(stringToHex(`roundtable sdk test ${label}`)));
 }
 
-/** An encryption key the contract accepts (it checks the length and the 0x02/0x03 prefix only). */
+/** A deterministic encryption secret per label (re-hashed in the rare case it is not a valid scalar). */
+export function encryptionSecretOf(label: string): Uint8Array {
+  let secret = hexToBytes(keccak256(stringToHex(`roundtable sdk key ${label}`)));
+  while (!secp256k1.utils.isValidSecretKey(secret)) secret = hexToBytes(keccak256(secret));
+  return secret;
+}
+
+/** A real compressed secp256k1 encryption key: the public key of `encryptionSecretOf(label)`. */
 export function encryptionKeyOf(label: string): Hex {
-  return `0x02${keccak256(stringToHex(`roundtable sdk key ${label}`)).slice(2)}`;
+  return bytesToHex(secp256k1.getPublicKey(encryptionSecretOf(label), true));
+}
+
+/**
+ * `party`'s encryption key and its proof of possession for slot `index` of `sessionId` on this
+ * contract (zero auxiliary randomness, so runs reproduce); what `acceptSession` takes.
+ */
+export function keyProofFor(
+  deployed: { address: Address; publicClient: { chain: { id: number } } },
+  sessionId: bigint,
+  index: number,
+  party: { encryptionSecret: Uint8Array },
+): { encryptionKey: Hex; keyProof: Hex } {
+  return proveEncryptionKey({
+    chainId: deployed.publicClient.chain.id,
+    contract: deployed.address,
+    sessionId,
+    party: index,
+    secretKey: party.encryptionSecret,
+    random: (length) => new Uint8Array(length),
+  });
 }
 
 /** Sorts by address as numbers, the order a session's parties must be in. */
@@ -100,6 +134,7 @@ export async function deployFixture() {
       account,
       address: account.address,
       walletClient: walletFor(account, publicClient.chain),
+      encryptionSecret: encryptionSecretOf(label),
       encryptionKey: encryptionKeyOf(label),
     });
   }
@@ -129,14 +164,14 @@ export async function acceptAll(
   sessionId: bigint,
   config: SessionConfig,
 ): Promise<void> {
-  for (const party of deployed.parties) {
+  for (const [index, party] of deployed.parties.entries()) {
     await acceptSession({
       publicClient: deployed.publicClient,
       walletClient: party.walletClient,
       address: deployed.address,
       sessionId,
       configHash: hashSessionConfig(config),
-      encryptionKey: party.encryptionKey,
+      ...keyProofFor(deployed, sessionId, index, party),
     });
   }
 }
@@ -149,14 +184,14 @@ export async function startedSessionFixture() {
 }
 
 /**
- * A finalized two-party key generation (threshold 1, agreement only) as session 1, for signing sessions
+ * A finalized two-party key generation (threshold 2, agreement only) as session 1, for signing sessions
  * to name as their key.
  */
 export async function finalizedKeyFixture() {
   const deployed = await networkHelpers.loadFixture(deployFixture);
   const holders = deployed.parties.slice(0, 2);
   const config = keyGenerationConfig(holders, {
-    threshold: 1,
+    threshold: 2,
     rounds: [{ duration: HOUR, commitReveal: false }],
   });
   const { sessionId } = await createSession({

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { network } from "hardhat";
-import { getAddress, type Hex, parseEventLogs } from "viem";
+import { getAddress, type Hex, parseEventLogs, zeroAddress } from "viem";
 import { commitmentOf } from "../../src/sdk/commitmentOf.js";
 import { roundtableAbi } from "../../src/sdk/generated/roundtableAbi.js";
 import { Phase, type SessionState, Status } from "../../src/sdk/types.js";
@@ -209,6 +209,7 @@ function describeRun(
           party: p.address,
           index,
           encryptionKey: p.encryptionKey,
+          delegate: zeroAddress,
         })),
       );
     });
@@ -327,12 +328,12 @@ describe("Roundtable", () => {
     );
 
     describe("payload sizes", () => {
-      it("carries FROST-sized key generation payloads: 131, 96 and 33 bytes for 2-of-3", async () => {
+      it("carries FROST-sized key generation payloads: 195, 96 and 33 bytes for 2-of-3", async () => {
         const r = await networkHelpers.loadFixture(keyGenerationDirect);
         assert.deepEqual(
           r.payloads.map((round) => round.map((p) => (p.length - 2) / 2)),
           [
-            [131, 131, 131],
+            [195, 195, 195],
             [96, 96, 96],
             [33, 33, 33],
           ],

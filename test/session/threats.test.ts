@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { network } from "hardhat";
 import {
   type Address,
@@ -20,11 +21,17 @@ import { roundtableAbi } from "../../src/sdk/generated/roundtableAbi.js";
 import { hashSessionConfig } from "../../src/sdk/hashSessionConfig.js";
 import { signAction } from "../../src/sdk/signAction.js";
 import { AbortReason, Phase, SessionKind, type SignedAction, Status } from "../../src/sdk/types.js";
-import { encryptionKeyOf, eoaParties, type Party } from "../helpers/accounts.js";
+import {
+  encryptionKeyOf,
+  encryptionSecretOf,
+  eoaParties,
+  type Party,
+} from "../helpers/accounts.js";
 import { keyGenerationConfig, schedule, signingConfig } from "../helpers/configs.js";
 import { bytesOf, keyGenerationSizes, messageDigest, roundPayloads } from "../helpers/payloads.js";
 import {
   acceptAction,
+  acceptArgs,
   acceptDirect,
   addressesOf,
   bitmap,
@@ -33,6 +40,7 @@ import {
   type Deployment,
   deployRoundtable,
   fund,
+  keyProofFor,
   mined,
   outcomeOf,
   partyAt,
@@ -186,9 +194,11 @@ describe("Roundtable", () => {
       it("S1: a party accepting another configuration hash is rejected with RoundtableConfigHashMismatch", async () => {
         const { d, session } = await networkHelpers.loadFixture(created);
         const shown = hashSessionConfig({ ...session.config, threshold: 3 });
-        const { signer, encryptionKey } = partyAt(session, B);
+        const { signer } = partyAt(session, B);
         await viem.assertions.revertWithCustomErrorWithArgs(
-          d.roundtable.write.accept([session.id, B, shown, encryptionKey], { account: signer }),
+          d.roundtable.write.accept(acceptArgs(session, B, { configHash: shown }), {
+            account: signer,
+          }),
           d.roundtable,
           "RoundtableConfigHashMismatch",
           [session.id, session.configHash, shown],
@@ -219,12 +229,12 @@ describe("Roundtable", () => {
         const recomputed = hashSessionConfig(event.args.config);
         const { signer, encryptionKey } = partyAt(session, A);
         await viem.assertions.emitWithArgs(
-          d.roundtable.write.accept([session.id, A, recomputed, encryptionKey], {
+          d.roundtable.write.accept(acceptArgs(session, A, { configHash: recomputed }), {
             account: signer,
           }),
           d.roundtable,
           "PartyAccepted",
-          [session.id, signer.address, A, encryptionKey],
+          [session.id, signer.address, A, encryptionKey, zeroAddress],
         );
       });
 
@@ -401,9 +411,13 @@ describe("Roundtable", () => {
       it("S4: a relayed acceptance whose encryption key the relayer swapped is rejected with RoundtableInvalidSignature", async () => {
         const { d, session } = await networkHelpers.loadFixture(created);
         const signed = await signFor(d, session, acceptAction(session, B));
-        const relayersKey = encryptionKeyOf("threats/relayer");
+        // The relayer's own key, with a valid proof for B's slot: only B's signature refuses it.
+        const { data: relayersData } = acceptAction(session, B, {
+          encryptionKey: encryptionKeyOf("threats/relayer"),
+          keyProof: keyProofFor(session, B, encryptionSecretOf("threats/relayer")),
+        });
         await viem.assertions.revertWithCustomErrorWithArgs(
-          applySigned(d, { ...signed, data: relayersKey }),
+          applySigned(d, { ...signed, data: relayersData }),
           d.roundtable,
           "RoundtableInvalidSignature",
           [session.id, B, partyAt(session, B).address],
@@ -418,19 +432,56 @@ describe("Roundtable", () => {
           partyAt(session, B).address,
           B,
           partyAt(session, B).encryptionKey,
+          zeroAddress,
         ]);
       });
 
       it("S4: a party cannot register an encryption key for another party: RoundtableUnauthorized", async () => {
         const { d, session } = await networkHelpers.loadFixture(created);
         const intruder = partyAt(session, A);
+        // The intruder's own key, proven for C's slot: only the sender check refuses it.
+        const args = acceptArgs(session, C, {
+          encryptionKey: intruder.encryptionKey,
+          keyProof: keyProofFor(session, C, intruder.encryptionSecret),
+        });
         await viem.assertions.revertWithCustomErrorWithArgs(
-          d.roundtable.write.accept([session.id, C, session.configHash, intruder.encryptionKey], {
-            account: intruder.signer,
-          }),
+          d.roundtable.write.accept(args, { account: intruder.signer }),
           d.roundtable,
           "RoundtableUnauthorized",
           [session.id, C, partyAt(session, C).address, intruder.address],
+        );
+      });
+
+      it("S4: a party registering a copy of another party's key, with that party's proof, is rejected with RoundtableInvalidKeyProof", async () => {
+        const { d, session } = await networkHelpers.loadFixture(created);
+        const copied = partyAt(session, A).encryptionKey;
+        await viem.assertions.revertWithCustomErrorWithArgs(
+          d.roundtable.write.accept(
+            acceptArgs(session, C, { encryptionKey: copied, keyProof: keyProofFor(session, A) }),
+            { account: partyAt(session, C).signer },
+          ),
+          d.roundtable,
+          "RoundtableInvalidKeyProof",
+          [session.id, C, `0x${copied.slice(4)}`],
+        );
+      });
+
+      it("S4: the generator as an encryption key (secret 1) is rejected with RoundtableKnownEncryptionKey", async () => {
+        const { d, session } = await networkHelpers.loadFixture(created);
+        const one = new Uint8Array(32);
+        one[31] = 1;
+        const generator = secp256k1.Point.BASE.toHex(true);
+        await viem.assertions.revertWithCustomErrorWithArgs(
+          d.roundtable.write.accept(
+            acceptArgs(session, A, {
+              encryptionKey: `0x${generator}`,
+              keyProof: keyProofFor(session, A, one),
+            }),
+            { account: partyAt(session, A).signer },
+          ),
+          d.roundtable,
+          "RoundtableKnownEncryptionKey",
+          [session.id, A, `0x${generator.slice(2)}`],
         );
       });
 
@@ -440,10 +491,11 @@ describe("Roundtable", () => {
         const { signer } = partyAt(session, A);
         await viem.assertions.revertWithCustomErrorWithArgs(
           d.roundtable.write.accept(
-            [session.id, A, session.configHash, encryptionKeyOf("threats/second key")],
-            {
-              account: signer,
-            },
+            acceptArgs(session, A, {
+              encryptionKey: encryptionKeyOf("threats/second key"),
+              keyProof: keyProofFor(session, A, encryptionSecretOf("threats/second key")),
+            }),
+            { account: signer },
           ),
           d.roundtable,
           "RoundtableAlreadyActed",
@@ -455,7 +507,7 @@ describe("Roundtable", () => {
         const { d, session } = await networkHelpers.loadFixture(created);
         const uncompressed = concatHex(["0x04", bytesOf("threats/uncompressed", 64)]);
         await viem.assertions.revertWithCustomErrorWithArgs(
-          d.roundtable.write.accept([session.id, A, session.configHash, uncompressed], {
+          d.roundtable.write.accept(acceptArgs(session, A, { encryptionKey: uncompressed }), {
             account: partyAt(session, A).signer,
           }),
           d.roundtable,
@@ -468,7 +520,7 @@ describe("Roundtable", () => {
         const { d, session } = await networkHelpers.loadFixture(created);
         const badPrefix = concatHex(["0x04", bytesOf("threats/prefix", 32)]);
         await viem.assertions.revertWithCustomErrorWithArgs(
-          d.roundtable.write.accept([session.id, A, session.configHash, badPrefix], {
+          d.roundtable.write.accept(acceptArgs(session, A, { encryptionKey: badPrefix }), {
             account: partyAt(session, A).signer,
           }),
           d.roundtable,
@@ -686,11 +738,9 @@ describe("Roundtable", () => {
           "SessionCancelled",
           [session.id],
         );
-        const { signer, encryptionKey } = partyAt(session, A);
+        const { signer } = partyAt(session, A);
         await viem.assertions.revertWithCustomErrorWithArgs(
-          d.roundtable.write.accept([session.id, A, session.configHash, encryptionKey], {
-            account: signer,
-          }),
+          d.roundtable.write.accept(acceptArgs(session, A), { account: signer }),
           d.roundtable,
           "RoundtableSessionClosed",
           [session.id, Status.Cancelled],
@@ -728,11 +778,27 @@ describe("Roundtable", () => {
         const second = await createSession(d, config, trio);
         assert.equal(first.configHash, second.configHash);
         const signed = await signFor(d, first, acceptAction(first, A));
+        // Even with a key proof made afresh for the second session, the signature does not carry over.
+        const { data } = acceptAction(second, A);
         await viem.assertions.revertWithCustomErrorWithArgs(
-          applySigned(d, { ...signed, sessionId: second.id }),
+          applySigned(d, { ...signed, sessionId: second.id, data }),
           d.roundtable,
           "RoundtableInvalidSignature",
           [second.id, A, partyAt(second, A).address],
+        );
+      });
+
+      it("C1: an acceptance replayed verbatim on another session is rejected by its key proof", async () => {
+        const d = await networkHelpers.loadFixture(deployed);
+        const config = keyGenerationConfig(addressesOf(trio), 2);
+        const first = await createSession(d, config, trio);
+        const second = await createSession(d, config, trio);
+        const signed = await signFor(d, first, acceptAction(first, A));
+        await viem.assertions.revertWithCustomErrorWithArgs(
+          applySigned(d, { ...signed, sessionId: second.id }),
+          d.roundtable,
+          "RoundtableInvalidKeyProof",
+          [second.id, A, `0x${partyAt(second, A).encryptionKey.slice(4)}`],
         );
       });
 
@@ -1278,7 +1344,13 @@ describe("Roundtable", () => {
         await arm(
           d,
           wallet,
-          acceptCalldata(session.id, index, session.configHash, wallet.encryptionKey),
+          acceptCalldata(
+            session.id,
+            index,
+            session.configHash,
+            wallet.encryptionKey,
+            keyProofFor(session, index),
+          ),
           false,
         );
         const signed = await signFor(d, session, acceptAction(session, index));
@@ -1361,6 +1433,7 @@ describe("Roundtable", () => {
           wallet.address,
           index,
           wallet.encryptionKey,
+          zeroAddress,
         ]);
       });
 
@@ -1381,7 +1454,13 @@ describe("Roundtable", () => {
         const receipt = await executeAs(
           d,
           wallet,
-          acceptCalldata(session.id, index, session.configHash, wallet.encryptionKey),
+          acceptCalldata(
+            session.id,
+            index,
+            session.configHash,
+            wallet.encryptionKey,
+            keyProofFor(session, index),
+          ),
         );
         assert.deepEqual(
           eventsOf(receipt).flatMap((e) => (e.eventName === "PartyAccepted" ? [e.args] : [])),
@@ -1391,6 +1470,7 @@ describe("Roundtable", () => {
               party: wallet.address,
               index,
               encryptionKey: wallet.encryptionKey,
+              delegate: zeroAddress,
             },
           ],
         );
@@ -1414,6 +1494,21 @@ describe("Roundtable", () => {
           account: d.initiator,
         });
       const [a, b, c] = addressesOf(trio) as [Address, Address, Address];
+
+      it("C8: t = 1 is rejected with RoundtableInvalidThreshold(1, 3): one party would hold the whole key", async () => {
+        const d = await networkHelpers.loadFixture(deployed);
+        await viem.assertions.revertWithCustomErrorWithArgs(
+          create(d, { threshold: 1 }),
+          d.roundtable,
+          "RoundtableInvalidThreshold",
+          [1n, 3n],
+        );
+      });
+
+      it("C8: t = 2, the least threshold, is accepted", async () => {
+        const d = await networkHelpers.loadFixture(deployed);
+        await viem.assertions.emit(create(d, { threshold: 2 }), d.roundtable, "SessionCreated");
+      });
 
       it("C8: t = 0 is rejected with RoundtableInvalidThreshold(0, 3)", async () => {
         const d = await networkHelpers.loadFixture(deployed);
@@ -1483,7 +1578,7 @@ describe("Roundtable", () => {
         );
       });
 
-      it("C8: n = 256, over the cap, is rejected with RoundtableInvalidPartyCount(256, 255)", async () => {
+      it("C8: n = 256, over the cap, is rejected with RoundtableInvalidPartyCount(256, 2, 255)", async () => {
         const d = await networkHelpers.loadFixture(deployed);
         const parties = Array.from({ length: 256 }, (_, i) =>
           getAddress(numberToHex(i + 1, { size: 20 })),
@@ -1492,17 +1587,27 @@ describe("Roundtable", () => {
           create(d, { parties }),
           d.roundtable,
           "RoundtableInvalidPartyCount",
-          [256n, 255n],
+          [256n, 2n, 255n],
         );
       });
 
-      it("C8: n = 0 is rejected with RoundtableInvalidPartyCount(0, 255)", async () => {
+      it("C8: n = 0 is rejected with RoundtableInvalidPartyCount(0, 2, 255)", async () => {
         const d = await networkHelpers.loadFixture(deployed);
         await viem.assertions.revertWithCustomErrorWithArgs(
           create(d, { parties: [], threshold: 1 }),
           d.roundtable,
           "RoundtableInvalidPartyCount",
-          [0n, 255n],
+          [0n, 2n, 255n],
+        );
+      });
+
+      it("C8: n = 1 is rejected with RoundtableInvalidPartyCount(1, 2, 255): a threshold protocol needs two", async () => {
+        const d = await networkHelpers.loadFixture(deployed);
+        await viem.assertions.revertWithCustomErrorWithArgs(
+          create(d, { parties: [a], threshold: 1 }),
+          d.roundtable,
+          "RoundtableInvalidPartyCount",
+          [1n, 2n, 255n],
         );
       });
 
@@ -1620,11 +1725,12 @@ describe("Roundtable", () => {
 
         it("C8: a threshold other than the key's is rejected with RoundtableThresholdMismatch", async () => {
           const { d, session } = await networkHelpers.loadFixture(finalizedKey);
+          // All three holders sign, so that t = 3 is valid for the session and only the key's t = 2 refuses it.
           await viem.assertions.revertWithCustomErrorWithArgs(
-            createSigning(d, session.id, { threshold: 1 }),
+            createSigning(d, session.id, { threshold: 3, parties: [a, b, c] }),
             d.roundtable,
             "RoundtableThresholdMismatch",
-            [1n, 2n],
+            [3n, 2n],
           );
         });
 
@@ -1723,11 +1829,8 @@ describe("Roundtable", () => {
       it("C9: at the acceptance deadline an acceptance lands, and at one second past it is rejected", async () => {
         const { d, session } = await networkHelpers.loadFixture(created);
         const deadline = await deadlineOf(d, session);
-        const { signer, encryptionKey } = partyAt(session, A);
-        const accept = () =>
-          d.roundtable.write.accept([session.id, A, session.configHash, encryptionKey], {
-            account: signer,
-          });
+        const { signer } = partyAt(session, A);
+        const accept = () => d.roundtable.write.accept(acceptArgs(session, A), { account: signer });
         const snapshot = await networkHelpers.takeSnapshot();
         await time.setNextBlockTimestamp(deadline);
         assert.equal(await outcomeOf(d, accept()), undefined);
