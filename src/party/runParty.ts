@@ -5,30 +5,13 @@
 
 import { type Address, bytesToHex, type Hex, hexToBytes } from "viem";
 import type { RandomSource } from "../protocol/index.js";
-import {
-  decodeKeyShare,
-  groupPublicKey,
-  type KeyShare,
-  ProtocolError,
-  secureRandom,
-} from "../protocol/index.js";
+import { decodeKeyShare, type KeyShare, ProtocolError, secureRandom } from "../protocol/index.js";
 import { expireSession } from "../sdk/actions/expireSession.js";
 import type { RoundtablePublicClient, RoundtableWalletClient } from "../sdk/actions/internal.js";
 import { commitmentOf } from "../sdk/commitmentOf.js";
 import { RoundtableContractError, toRoundtableError } from "../sdk/errors.js";
 import { roundtableAbi } from "../sdk/generated/roundtableAbi.js";
-import {
-  createHeaderChain,
-  type HeaderChain,
-  type TrustedBlock,
-} from "../sdk/proofs/headerChain.js";
-import { ProofError } from "../sdk/proofs/ProofError.js";
-import {
-  mappingSlot,
-  roundtableStorageSlots,
-  transcriptSlot,
-  verifyStorageSlot,
-} from "../sdk/proofs/storage.js";
+import type { TrustedBlock } from "../sdk/proofs/headerChain.js";
 import { RpcDisagreementError } from "../sdk/rpc/rpcErrors.js";
 import {
   ActionType,
@@ -44,6 +27,7 @@ import {
   encryptionPublicKey,
   newEncryptionSecretKey,
 } from "./acceptance.js";
+import { ChainProofs } from "./chainProofs.js";
 import { PartyError, type PartyErrorCode } from "./errors.js";
 import { judgeAbort } from "./judgeOutcome.js";
 import { type LocalProgress, type LocalRound, type PartyStep, planStep } from "./plan.js";
@@ -62,7 +46,12 @@ import type { SecretBinding, SecretStore } from "./secretStore.js";
 import { readSessionView, type SessionView } from "./sessionView.js";
 import { createDirectTransport, deliver, type Transport } from "./transport.js";
 import type { AcceptanceSummary, PartyOutcome, PartyProgress } from "./types.js";
-import { type VerifiedActions, type ViewProblem, verifyView } from "./verifyView.js";
+import {
+  signingKeyProblem,
+  type VerifiedActions,
+  type ViewProblem,
+  verifyView,
+} from "./verifyView.js";
 
 export type { AcceptanceSummary, PartyOutcome, PartyProgress } from "./types.js";
 
@@ -141,7 +130,7 @@ class PartyRun {
   #lastProgress = "";
   /** Actions whose signatures this run has checked (see verifyView). */
   readonly #verified: VerifiedActions = new Set();
-  #headers: HeaderChain | undefined;
+  readonly #proofs: ChainProofs | undefined;
   /** Deliveries claimed per step that the chain has not shown yet (see #act). */
   readonly #claims = new Map<string, number>();
 
@@ -157,6 +146,10 @@ class PartyRun {
     ];
     this.#random = p.random ?? secureRandom;
     this.#interval = p.pollingInterval ?? 1000;
+    this.#proofs =
+      p.proofs === undefined
+        ? undefined
+        : new ChainProofs(p.publicClient, p.address, p.proofs.trustedBlock);
   }
 
   async run(): Promise<PartyOutcome> {
@@ -467,27 +460,8 @@ class PartyRun {
   async #endCorroborated(view: SessionView): Promise<boolean> {
     const transport = this.#p.publicClient.transport as { quorum?: unknown };
     if (typeof transport.quorum === "number" && transport.quorum >= 2) return true;
-    if (this.#p.proofs === undefined) return false;
-    this.#headers ??= createHeaderChain({
-      publicClient: this.#p.publicClient,
-      trusted: this.#p.proofs.trustedBlock,
-    });
-    try {
-      const header = await this.#headers.verifiedHeader(view.blockNumber);
-      const { value } = await verifyStorageSlot({
-        publicClient: this.#p.publicClient,
-        header,
-        address: this.#p.address,
-        slot: mappingSlot(view.sessionId, roundtableStorageSlots.headers),
-      });
-      // Header layout: blob (20 bytes) | deadline (5) | partyCount, threshold, round, roundCount (1
-      // each) | status (1) | flags | resultLength, packed from the low-order end.
-      const status = Number((BigInt(value) >> 232n) & 0xffn);
-      return status === Status.Aborted || status === Status.Cancelled;
-    } catch (error) {
-      if (error instanceof ProofError) return false;
-      throw error;
-    }
+    const status = await this.#proofs?.status(view.sessionId, view.blockNumber);
+    return status === Status.Aborted || status === Status.Cancelled;
   }
 
   /** An aborted outcome with its culprits judged from the record, as the auditor judges them. */
@@ -586,7 +560,7 @@ class PartyRun {
         pinnedConfigHash: pinned,
       }));
     if (problem === undefined) {
-      if (this.#p.proofs !== undefined) await this.#proveTranscript(view);
+      if (this.#proofs !== undefined) await this.#proveTranscript(view, this.#proofs);
       return;
     }
     this.#view ??= view;
@@ -602,32 +576,15 @@ class PartyRun {
    * to the trusted block. verifyView already matched it against every logged, signed action, so
    * the whole action log the runner acts on is then proven.
    */
-  async #proveTranscript(view: SessionView): Promise<void> {
-    const trusted = this.#p.proofs!.trustedBlock;
-    this.#headers ??= createHeaderChain({ publicClient: this.#p.publicClient, trusted });
-    let proven: Hex;
-    try {
-      const header = await this.#headers.verifiedHeader(view.blockNumber);
-      ({ value: proven } = await verifyStorageSlot({
-        publicClient: this.#p.publicClient,
-        header,
-        address: this.#p.address,
-        slot: transcriptSlot(view.sessionId),
-      }));
-    } catch (error) {
-      if (!(error instanceof ProofError)) throw error;
-      this.#view ??= view;
-      throw this.#error(
-        "UNTRUSTED_READ",
-        `Stopped session ${view.sessionId}: the provider's chain does not prove out from trusted block ${trusted.number} (${error.shortMessage}). Nothing was sent on it. Use another provider, or check the trusted block, and run again.`,
-        { cause: error },
-      );
-    }
-    if (proven.toLowerCase() === view.transcript.toLowerCase()) return;
+  async #proveTranscript(view: SessionView, proofs: ChainProofs): Promise<void> {
+    const proven = await proofs.transcript(view.sessionId, view.blockNumber);
+    if ("value" in proven && proven.value.toLowerCase() === view.transcript.toLowerCase()) return;
     this.#view ??= view;
     throw this.#error(
       "UNTRUSTED_READ",
-      `Stopped session ${view.sessionId}: at block ${view.blockNumber} the proven transcript is ${proven}, but the provider served ${view.transcript}. Nothing was sent on it. Use another provider and run again.`,
+      "failure" in proven
+        ? `Stopped session ${view.sessionId}: the provider's chain does not prove out from trusted block ${this.#p.proofs?.trustedBlock.number} (${proven.failure}). Nothing was sent on it. Use another provider, or check the trusted block, and run again.`
+        : `Stopped session ${view.sessionId}: at block ${view.blockNumber} the proven transcript is ${proven.value}, but the provider served ${view.transcript}. Nothing was sent on it. Use another provider and run again.`,
     );
   }
 
@@ -640,27 +597,12 @@ class PartyRun {
     if (signing?.keyIndex === undefined) return undefined;
     const keyBinding = this.#binding(signing.keySession, signing.keyIndex);
     const pinned = await this.#get(view, keyBinding, CONFIG_HASH_RECORD);
-    if (pinned !== undefined && bytesToHex(pinned) !== signing.keyConfigHash.toLowerCase()) {
-      return {
-        what: `key session ${signing.keySession}'s configuration is served as ${signing.keyConfigHash}, but this party accepted ${bytesToHex(pinned)}`,
-        metaMessages: [],
-      };
-    }
     const share = await this.#get(view, keyBinding, KEY_SHARE_RECORD);
-    if (share === undefined) return undefined;
-    let own: Hex;
     try {
-      own = bytesToHex(groupPublicKey(decodeKeyShare(share)));
+      return signingKeyProblem(signing, pinned, share);
     } catch (error) {
       throw this.#storeError(view, `decode ${KEY_SHARE_RECORD}`, error);
     }
-    if (own !== signing.groupPublicKey.toLowerCase()) {
-      return {
-        what: `key session ${signing.keySession}'s group key is served as ${signing.groupPublicKey}, but this party's key share belongs to ${own}`,
-        metaMessages: [],
-      };
-    }
-    return undefined;
   }
 
   /** One cheap read while waiting: has the phase or round moved? Reports progress on the way. */

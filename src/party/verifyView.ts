@@ -3,11 +3,12 @@
 // those actions must equal the contract's, and the configuration must be the one this party
 // accepted. A provider that swaps an encryption key, invents a share or a complaint, or drops an
 // action then stops the run here, before anything depends on it.
-import { type Address, type Hex, keccak256 } from "viem";
+import { type Address, bytesToHex, type Hex, keccak256 } from "viem";
+import { decodeKeyShare, groupPublicKey } from "../protocol/index.js";
 import type { RoundtablePublicClient } from "../sdk/actions/internal.js";
 import { transcriptOf } from "../sdk/transcript.js";
 import { type ReportedAction, verifyActionOrigin } from "../sdk/verifyActionOrigin.js";
-import type { SessionView } from "./sessionView.js";
+import type { SessionView, SigningKeyView } from "./sessionView.js";
 
 /** Actions already verified in this run, by transaction and position, so each is checked once. */
 export type VerifiedActions = Set<string>;
@@ -102,4 +103,32 @@ function actionKey(action: ReportedAction): string {
     action.accused ?? "",
     action.delegate ?? "",
   ].join("/");
+}
+
+/**
+ * A signing session signs with the key this party helped generate: the group key served must be
+ * the one its own key share implies, and the key session's configuration the one it accepted.
+ * @throws when the stored key share does not decode (the caller reports a store error).
+ */
+export function signingKeyProblem(
+  signing: SigningKeyView,
+  pinnedKeyConfigHash: Uint8Array | undefined,
+  keyShare: Uint8Array | undefined,
+): ViewProblem | undefined {
+  if (
+    pinnedKeyConfigHash !== undefined &&
+    bytesToHex(pinnedKeyConfigHash) !== signing.keyConfigHash.toLowerCase()
+  ) {
+    return {
+      what: `key session ${signing.keySession}'s configuration is served as ${signing.keyConfigHash}, but this party accepted ${bytesToHex(pinnedKeyConfigHash)}`,
+      metaMessages: [],
+    };
+  }
+  if (keyShare === undefined) return undefined;
+  const own = bytesToHex(groupPublicKey(decodeKeyShare(keyShare)));
+  if (own === signing.groupPublicKey.toLowerCase()) return undefined;
+  return {
+    what: `key session ${signing.keySession}'s group key is served as ${signing.groupPublicKey}, but this party's key share belongs to ${own}`,
+    metaMessages: [],
+  };
 }
