@@ -19,6 +19,7 @@ import { recoverTransactionSender } from "../sdk/recoverTransactionSender.js";
 import {
   type DecodedCall,
   decodeRoundtableCall,
+  directCallMatches,
   directFunctions,
   signedItemMatches,
 } from "../sdk/roundtableCalls.js";
@@ -366,11 +367,14 @@ async function originOf({
   };
   if (call.kind === "direct") {
     if (call.functionName !== directFunctions[action.kind]) return unknown;
+    // The call must be this action, and the sender proven: a provider's altered log, or a
+    // transaction it forged, leaves the action with no signer.
+    const genuine = senderProven && directCallMatches(call, sessionId, action);
     return {
       route: "direct",
       submitter: from,
-      signer: senderProven ? from : undefined,
-      signature: senderProven ? "sender" : "unknown",
+      signer: genuine ? from : undefined,
+      signature: genuine ? "sender" : "unknown",
       signedConfigHash: action.kind === "accept" ? (call.args[2] as Hex) : undefined,
     };
   }

@@ -96,7 +96,14 @@ describe("Auditor", () => {
         const liar = await proxy({ rewrite: alterOne });
         const result = await audit([liar.url]);
         expect(result.verdict).to.equal("fail");
-        expect(failedChecks(result)).to.deep.equal(["transcript.matches-contract"]);
+        // The altered payload is also not the one its transaction carries: its signer check fails.
+        expect(failedChecks(result)).to.deep.equal([
+          "action.signer",
+          "transcript.matches-contract",
+        ]);
+        expect(checkOf(result, "action.signer").summary).to.match(
+          /no signed action in the (batch|applySigned) call is this one|is not this action|does not recover/,
+        );
         expect(checkOf(result, "transcript.matches-contract").summary).to.match(
           /the log is incomplete or altered/,
         );
@@ -113,6 +120,7 @@ describe("Auditor", () => {
         const liar = await proxy({ rewrite: alterOne });
         const result = await audit([liar.url, chain.anvil.rpcUrl]);
         expect(failedChecks(result)).to.deep.equal([
+          "action.signer",
           "transcript.matches-contract",
           "rpc.cross-check",
         ]);

@@ -129,7 +129,7 @@ function signerCheck(
     if (forged) {
       bad.push(
         a.origin.route === "direct"
-          ? `party ${a.party}'s ${a.kind} in transaction ${a.at.transactionHash}: the transaction's signature does not recover to its sender ${a.origin.submitter}, so the provider's copy of it is not genuine`
+          ? `party ${a.party}'s ${a.kind} in transaction ${a.at.transactionHash}: the transaction is not this action, or its signature does not recover to its sender ${a.origin.submitter}, so the provider's copy of it is not genuine`
           : `party ${a.party}'s ${a.kind} in transaction ${a.at.transactionHash}: no signed action in the ${a.origin.route} call is this one, so the provider's log is not genuine`,
       );
     } else if (!ok) {
