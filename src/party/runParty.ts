@@ -96,6 +96,9 @@ const MAX_DELIVERY_ATTEMPTS = 3;
 /** Consecutive failed chain reads tolerated while polling (a flaky RPC node) before giving up. */
 const MAX_READ_FAILURES = 5;
 
+/** Reads in a row that must fail verification before the run stops on an untrusted read. */
+const MAX_UNTRUSTED_READS = 3;
+
 /**
  * Runs one party of one session to its end: accepts (after `confirm`), computes and submits
  * every round, complains when another party cheats, and returns how the session ended. Safe to
@@ -498,6 +501,7 @@ class PartyRun {
   // ─────────────────────────────────────────────────────────── reads
 
   async #read(): Promise<SessionView> {
+    let untrusted = 0;
     for (let failures = 1; ; failures++) {
       try {
         this.#chainId ??= await this.#p.publicClient.getChainId();
@@ -513,7 +517,14 @@ class PartyRun {
         this.#view = view;
         return view;
       } catch (error) {
-        if (error instanceof PartyError) throw error;
+        if (error instanceof PartyError) {
+          // A node can answer a read at a block before its logs for that block are indexed; an
+          // honest provider's view agrees a poll later, a lying one's never does.
+          if (error.code !== "UNTRUSTED_READ" || ++untrusted >= MAX_UNTRUSTED_READS) throw error;
+          await this.#sleep();
+          this.#throwIfStopped();
+          continue;
+        }
         const disagreement = findCause(error, RpcDisagreementError);
         if (disagreement !== undefined) {
           // Providers that contradict each other are not a hiccup to retry: stop before acting.
