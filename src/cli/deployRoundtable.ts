@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { type Address, getAddress, type Hash, type Hex, isHex } from "viem";
 import type { RoundtablePublicClient, RoundtableWalletClient } from "../sdk/actions/internal.js";
@@ -5,10 +7,28 @@ import type { DeploymentRecord } from "../sdk/deployments.js";
 import { roundtableAbi } from "../sdk/generated/roundtableAbi.js";
 import { writeDeploymentRecord } from "./deploymentRecord.js";
 import { CliError, ExitCode } from "./errors.js";
-import { projectRoot, roundtableArtifact } from "./project.js";
+import { hardhatCli, projectRoot, roundtableArtifact } from "./project.js";
+
+/** Compiles the contracts with the project's Hardhat, quietly (stdout may be a JSON result). */
+function compileContracts(): void {
+  const run = spawnSync(process.execPath, [hardhatCli, "build", "--no-tests", "--quiet"], {
+    cwd: projectRoot,
+    stdio: ["ignore", "ignore", "pipe"],
+    encoding: "utf8",
+  });
+  if (run.status !== 0) {
+    throw new CliError({
+      message: `Compiling the contract failed (hardhat build, exit ${run.status ?? run.signal}): ${(run.stderr ?? "").trim().split("\n").slice(-3).join(" ")}. Run \`npm run build\` in ${projectRoot} to see why.`,
+      exitCode: ExitCode.NoResult,
+    });
+  }
+}
 
 /** The creation bytecode from Hardhat's artifact; the ABI comes from the SDK, which a check keeps equal. */
 export async function readRoundtableBytecode(): Promise<Hex> {
+  // A fresh clone has no artifacts until a build: compile once, so that `npm install` then
+  // `npm run demo` (or `roundtable chain`) works with nothing in between.
+  if (!existsSync(roundtableArtifact) && existsSync(hardhatCli)) compileContracts();
   let artifact: { bytecode?: unknown };
   try {
     artifact = JSON.parse(await readFile(roundtableArtifact, "utf8")) as { bytecode?: unknown };
