@@ -96,8 +96,13 @@ const MAX_DELIVERY_ATTEMPTS = 3;
 /** Consecutive failed chain reads tolerated while polling (a flaky RPC node) before giving up. */
 const MAX_READ_FAILURES = 5;
 
-/** Reads in a row that must fail verification before the run stops on an untrusted read. */
-const MAX_UNTRUSTED_READS = 3;
+/**
+ * Reads in a row that must fail verification before the run stops on an untrusted read. The waits
+ * between them double (1, 2, 4, 8, 8 polls): a node still writing a block's logs agrees within
+ * milliseconds even when loaded, a lying provider never does, and nothing is sent meanwhile.
+ */
+const MAX_UNTRUSTED_READS = 6;
+const MAX_UNTRUSTED_WAIT_POLLS = 8;
 
 /**
  * Runs one party of one session to its end: accepts (after `confirm`), computes and submits
@@ -521,7 +526,8 @@ class PartyRun {
           // A node can answer a read at a block before its logs for that block are indexed; an
           // honest provider's view agrees a poll later, a lying one's never does.
           if (error.code !== "UNTRUSTED_READ" || ++untrusted >= MAX_UNTRUSTED_READS) throw error;
-          await this.#sleep();
+          const polls = Math.min(2 ** (untrusted - 1), MAX_UNTRUSTED_WAIT_POLLS);
+          for (let wait = 0; wait < polls; wait++) await this.#sleep();
           this.#throwIfStopped();
           continue;
         }

@@ -7,7 +7,7 @@ import { getSessionEvents } from "../sdk/actions/getSessionEvents.js";
 import type { RoundtablePublicClient } from "../sdk/actions/internal.js";
 import { readSession } from "../sdk/actions/readSession.js";
 import type { TranscriptAction } from "../sdk/transcript.js";
-import { AbortReason, type SessionConfig, SessionKind } from "../sdk/types.js";
+import { AbortReason, Phase, type SessionConfig, SessionKind } from "../sdk/types.js";
 import type { ReportedAction } from "../sdk/verifyActionOrigin.js";
 
 /** Why a session ended without a result. */
@@ -227,15 +227,22 @@ export async function readSessionView({
     deadline: session.state.deadline,
     acted,
     encryptionKeys,
-    inconsistencies: parties.flatMap((_, i) => {
-      const fromState = session.encryptionKeys[i]?.toLowerCase();
-      const fromLogs = encryptionKeys[i]?.toLowerCase();
-      return fromState === fromLogs
-        ? []
-        : [
-            `party ${i}'s encryption key is ${fromState ?? "missing"} in one log query and ${fromLogs ?? "missing"} in another`,
-          ];
-    }),
+    inconsistencies: [
+      ...parties.flatMap((_, i) => {
+        const fromState = session.encryptionKeys[i]?.toLowerCase();
+        const fromLogs = encryptionKeys[i]?.toLowerCase();
+        return fromState === fromLogs
+          ? []
+          : [
+              `party ${i}'s encryption key is ${fromState ?? "missing"} in one log query and ${fromLogs ?? "missing"} in another`,
+            ];
+      }),
+      ...stateAgainstLogs(session.state.phase, session.state.round, acted, {
+        encryptionKeys,
+        commitments,
+        payloads,
+      }),
+    ],
     commitments,
     payloads,
     result: session.result,
@@ -250,6 +257,43 @@ export async function readSessionView({
           (await readSigningKey(publicClient, address, session.config, parties, account)))
         : undefined,
   };
+}
+
+/**
+ * What the contract's state at a block says was logged by then, and was not: a node that answers
+ * a read at a block whose logs (or state) it has not fully written yet serves a view that can pass
+ * the transcript check and still lack an acceptance. Such a view is re-read, never acted on.
+ */
+function stateAgainstLogs(
+  phase: number,
+  round: number,
+  acted: readonly boolean[],
+  logged: {
+    encryptionKeys: readonly (Hex | undefined)[];
+    commitments: readonly Map<number, Hex>[];
+    payloads: readonly Map<number, Hex>[];
+  },
+): string[] {
+  const problems: string[] = [];
+  const pastAccepting = phase > Phase.Accepting && phase < Phase.Expired;
+  acted.forEach((hasActed, i) => {
+    if ((pastAccepting || (phase === Phase.Accepting && hasActed)) && !logged.encryptionKeys[i]) {
+      problems.push(`the state has party ${i} accepted, but no acceptance of it is logged`);
+    }
+    if (!hasActed || round < 1) return;
+    const inRound =
+      phase === Phase.Committing
+        ? logged.commitments[round - 1]
+        : phase === Phase.Revealing || phase === Phase.Submitting || phase === Phase.Agreeing
+          ? logged.payloads[round - 1]
+          : undefined;
+    if (inRound !== undefined && !inRound.has(i)) {
+      problems.push(
+        `the state has party ${i} acted in round ${round}, but its action is not logged`,
+      );
+    }
+  });
+  return problems;
 }
 
 async function readSigningKey(

@@ -45,7 +45,7 @@ export async function verifyView({
   }
   if (view.inconsistencies.length > 0) {
     return {
-      what: "the provider answered two queries about the same logs differently",
+      what: "the provider's answers about one block disagree (its state, its logs, or two log queries)",
       metaMessages: [...view.inconsistencies],
     };
   }

@@ -221,10 +221,14 @@ describe("lying provider (issue 11): the runner verifies what one RPC provider s
 
   // ───────────────────────────────────────────────────────────── forgeries
 
-  /** Rewrites the data of every log `forge` changes (indexed topics stay as they were). */
-  function forgeLogs(result: unknown, forge: (e: Decoded) => Args | undefined): unknown {
+  /**
+   * Rewrites the data of every log `forge` changes (indexed topics stay as they were); a log it
+   * answers `null` for is dropped.
+   */
+  function forgeLogs(result: unknown, forge: (e: Decoded) => Args | undefined | null): unknown {
     if (!Array.isArray(result)) return result;
-    return (result as RpcLog[]).map((log) => {
+    const dropped = Symbol("dropped");
+    const logs = (result as RpcLog[]).map((log) => {
       let decoded: Decoded;
       try {
         decoded = decodeEventLog({
@@ -236,6 +240,7 @@ describe("lying provider (issue 11): the runner verifies what one RPC provider s
         return log;
       }
       const args = forge(decoded);
+      if (args === null) return dropped;
       if (args === undefined) return log;
       const item = roundtableAbi.find(
         (x) => x.type === "event" && x.name === decoded.eventName,
@@ -249,6 +254,7 @@ describe("lying provider (issue 11): the runner verifies what one RPC provider s
         ),
       };
     });
+    return logs.filter((log) => log !== dropped);
   }
 
   /** Rewrites the answer of a contract read `forge` changes. */
@@ -285,7 +291,7 @@ describe("lying provider (issue 11): the runner verifies what one RPC provider s
   async function transcriptOfForged(
     sessionId: bigint,
     block: Hex | undefined,
-    forge: (e: Decoded) => Args | undefined,
+    forge: (e: Decoded) => Args | undefined | null,
   ): Promise<Hex> {
     const toBlock = block === undefined || !block.startsWith("0x") ? undefined : BigInt(block);
     const logged = await getSessionEvents({
@@ -302,7 +308,9 @@ describe("lying provider (issue 11): the runner verifies what one RPC provider s
     });
     const actions: TranscriptAction[] = [];
     for (const event of logged as unknown as Decoded[]) {
-      const a = forge(event) ?? event.args;
+      const forged = forge(event);
+      if (forged === null) continue;
+      const a = forged ?? event.args;
       if (event.eventName === "PartyAccepted") {
         actions.push({
           kind: "accept",
@@ -523,6 +531,51 @@ describe("lying provider (issue 11): the runner verifies what one RPC provider s
       expect(error).to.be.instanceOf(PartyError);
       expect((error as PartyError).code).to.equal("UNTRUSTED_READ");
       expect(leaked).to.deep.equal([]);
+      const resumed = await runVia(anvil.rpcUrl, members[victim]!, sessionId, stores[victim]!);
+      await expectOneGroupKey([resumed, ...(await Promise.all(others))]);
+      await expectFinalizedWithoutBlame(sessionId);
+    });
+  });
+
+  describe("N1: a provider's logs lag its state", () => {
+    it("a view whose state has every party accepted but whose logs lack one acceptance is re-read, never run", async () => {
+      // What a node serves for a block it has not finished writing: the state says the session is
+      // past acceptance, the logs (and a transcript read that agrees with them) miss one party. The
+      // transcript check alone passes; run on it, the round would fail "on this party's own inputs".
+      const victim = 0;
+      const hidden = 2;
+      const sessionId = await keygen();
+      const stores = await Promise.all(members.map(() => newStore()));
+      const liar = await proxy();
+      const forge = (e: Decoded) =>
+        e.eventName === "PartyAccepted" && e.args.index === hidden ? null : undefined;
+      liar.lie({
+        rewrite: async (call: ForgedCall, result: unknown) => {
+          if (call.method === "eth_getLogs") return forgeLogs(result, forge);
+          if (call.method !== "eth_call") return result;
+          const forged = await transcriptOfForged(
+            sessionId,
+            call.params[1] as Hex | undefined,
+            forge,
+          );
+          return forgeCall(call, result, (fn) => (fn === "transcriptOf" ? forged : undefined));
+        },
+      });
+      const others = runOthers(sessionId, victim, stores);
+      // The victim waits for the hidden party's acceptance to land on chain before it reads.
+      while (
+        !(await events(sessionId)).some(
+          (e) => e.eventName === "PartyAccepted" && e.args.index === hidden,
+        )
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      }
+      const error = await expectUntrusted(
+        runVia(liar.url, members[victim]!, sessionId, stores[victim]!),
+        /party 2 accepted, but no acceptance of it is logged/,
+      );
+      console.log(`      victim's error: ${error.shortMessage}`);
+      expect(sentThrough(liar).filter((s) => isSubmit(s))).to.deep.equal([]);
       const resumed = await runVia(anvil.rpcUrl, members[victim]!, sessionId, stores[victim]!);
       await expectOneGroupKey([resumed, ...(await Promise.all(others))]);
       await expectFinalizedWithoutBlame(sessionId);
