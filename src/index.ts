@@ -21,9 +21,10 @@ export {
   type RpcEndpoint,
 } from "./auditor/readChain.js";
 export { rebuildSession } from "./auditor/rebuildSession.js";
-export { escapeHtml, htmlHead, htmlSession, htmlTail } from "./auditor/report/html.js";
+export { escapeHtml, HtmlReport } from "./auditor/report/html.js";
 export { AUDIT_REPORT_VERSION, jsonReportWriter, sessionJson } from "./auditor/report/json.js";
 export { textHead, textSession, textTail } from "./auditor/report/text.js";
+export { type SessionTimeline, sessionTimeline, textTimeline } from "./auditor/report/timeline.js";
 export {
   type CheckId,
   type CheckResult,

@@ -9,8 +9,12 @@ import type { PrivateKeyAccount } from "viem/accounts";
 import type { CheckContext } from "../../src/auditor/checks/checkContext.js";
 import { replaySession } from "../../src/auditor/checks/replaySession.js";
 import { runChecks } from "../../src/auditor/checks/runChecks.js";
+import { HtmlReport } from "../../src/auditor/report/html.js";
+import { sessionTimeline, textTimeline } from "../../src/auditor/report/timeline.js";
+import { timelineSvg } from "../../src/auditor/report/timelineSvg.js";
 import type { CheckId, CheckResult, SessionAudit, SessionRecord } from "../../src/auditor/types.js";
 import { RFC9591_CIPHERSUITE } from "../../src/protocol/index.js";
+import { Phase } from "../../src/sdk/types.js";
 import {
   type CorpusChain,
   type KeygenOutcome,
@@ -292,6 +296,86 @@ describe("Auditor", () => {
           ["complaint.verdict", 1, "invalid-proof-of-knowledge"],
         ]);
         expect(audit.outcome.blame).to.deep.equal([1]);
+      });
+    });
+
+    describe("the timeline people look at (HTML SVG and text lanes)", () => {
+      it("a clean key generation: one mark per party per phase, in phase order, ending finalized", () => {
+        const record = of(keys[0]?.sessionId).record;
+        const timeline = sessionTimeline(record)!;
+        expect(timeline.phases.map((p) => p.label)).to.deep.equal([
+          "accept",
+          ...record.phases.map(
+            (p) => `r${p.round} ${p.phase === Phase.Agreeing ? "agree" : "submit"}`,
+          ),
+        ]);
+        for (const lane of timeline.lanes) {
+          const marks = timeline.marks.filter((m) => m.party === lane.party);
+          expect(marks.map((m) => m.phase)).to.deep.equal(timeline.phases.map((_, i) => i));
+          expect(marks[0]!.kind).to.equal("accept");
+          expect(marks.at(-1)!.kind).to.equal("agree");
+        }
+        expect(timeline.missing).to.deep.equal([]);
+        expect(timeline.ending?.label).to.equal("finalized");
+        const grid = textTimeline(timeline);
+        expect(grid.filter((line) => line.startsWith("party "))).to.have.length(3);
+        for (const line of grid.filter((l) => l.startsWith("party "))) {
+          expect(line.match(/✓ \+\d+/g) ?? []).to.have.length(timeline.phases.length);
+        }
+      });
+
+      it("a silent party: a cross in its lane at the deadline it missed, and nowhere else", () => {
+        const timeline = sessionTimeline(of(keys[4]?.sessionId).record)!;
+        const last = timeline.phases.length - 1;
+        expect(timeline.missing).to.deep.equal([{ party: 2, phase: last }]);
+        expect(timeline.ending?.label).to.equal("aborted (expired), blaming 2");
+        const row = textTimeline(timeline).find((line) => line.startsWith("party 2"))!;
+        expect(row).to.match(/✗ missing$/);
+        const svg = timelineSvg(timeline);
+        expect(svg.match(/did not act/g) ?? []).to.have.length(1);
+        expect(svg).to.contain(`party 2 did not act in ${timeline.phases[last]!.label}`);
+      });
+
+      it("a complaint: a mark in the accuser's lane naming the accused", () => {
+        const timeline = sessionTimeline(of(keys[1]?.sessionId).record)!;
+        const complaints = timeline.marks.filter((m) => m.kind === "complain");
+        expect(complaints.map((m) => [m.party, m.accused])).to.deep.equal([[2, 1]]);
+        expect(textTimeline(timeline).find((l) => l.startsWith("party 2"))).to.contain(
+          "! accuses 1",
+        );
+        expect(timelineSvg(timeline)).to.contain("party 2 complain against party 1");
+      });
+
+      it("commit-then-reveal: a commit phase and a reveal phase for the round", () => {
+        const timeline = sessionTimeline(of(keys[6]?.sessionId).record)!;
+        const labels = timeline.phases.map((p) => p.label);
+        expect(labels).to.include.members(["r1 commit", "r1 reveal"]);
+        const reveal = labels.indexOf("r1 reveal");
+        expect(timeline.marks.filter((m) => m.phase === reveal).map((m) => m.kind)).to.deep.equal([
+          "reveal",
+          "reveal",
+          "reveal",
+        ]);
+      });
+
+      it("the HTML page puts the verdict first and draws every session", () => {
+        const report = new HtmlReport();
+        for (const audit of audits.values()) report.add(audit);
+        const html = report.page(
+          {
+            chainId: 31337,
+            contract: chain.contract,
+            reportBlock: { number: 1n, hash: zeroHash, timestamp: 0n },
+            reportBlockChoice: "latest",
+            rpcs: ["http://127.0.0.1"],
+          },
+          { audited: audits.size, failed: 0, discovered: audits.size, problems: [] },
+        );
+        const verdict = html.indexOf('class="verdict"');
+        expect(verdict).to.be.greaterThan(0);
+        expect(verdict).to.be.lessThan(html.indexOf('id="session-'));
+        expect(html.match(/<svg class="timeline"/g) ?? []).to.have.length(audits.size);
+        expect(html).to.not.match(/<script|<link|src=/i);
       });
     });
 

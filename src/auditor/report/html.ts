@@ -1,27 +1,25 @@
-// The HTML report: one self-contained page (inline CSS, no scripts) with each session's timeline
-// and checks. Every string from the chain is escaped: configuration ids, payloads and summaries
-// are data an attacker chooses.
+// The HTML report: one self-contained page (inline CSS and SVG, no scripts): the verdict and a
+// table of sessions first, then each session drawn as a timeline, its events and its checks.
+// Every string from the chain is escaped: configuration ids, payloads and summaries are data an
+// attacker chooses.
 import { SessionKind } from "../../sdk/types.js";
 import type { SessionAudit } from "../types.js";
+import { escapeHtml } from "./escapeHtml.js";
 import type { ReportHead, ReportTail } from "./json.js";
 import { idName } from "./names.js";
+import { sessionTimeline } from "./timeline.js";
+import { timelineSvg } from "./timelineSvg.js";
 
-/** Escapes text for HTML element content and attribute values. */
-export function escapeHtml(value: unknown): string {
-  return String(value)
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
-}
+export { escapeHtml };
 
 const style = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1200px;color:#1d2330;padding:0 1rem}
 h1{font-size:1.4rem;margin:0 0 .3rem}h2{font-size:1.15rem;margin:2rem 0 .4rem;border-top:1px solid #d8dde6;padding-top:1rem}
 h3{font-size:.95rem;margin:1rem 0 .3rem;color:#4a5568}.meta{color:#4a5568}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px;word-break:break-all}
-table{border-collapse:collapse;width:100%;margin:.3rem 0}td,th{border-bottom:1px solid #eceff4;padding:.3rem .5rem;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%;margin:.3rem 0}table.events{table-layout:fixed}td,th{border-bottom:1px solid #eceff4;padding:.3rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+.events tr>:nth-child(1){width:4rem}.events tr>:nth-child(2){width:11.5rem}.events tr>:nth-child(4),.events tr>:nth-child(5){width:11rem}
+.verdict{font-size:1.1rem;margin:.8rem 0}svg.timeline{display:block;margin:.4rem 0;border:1px solid #eceff4}
 th{background:#f5f7fa;font-weight:600}.badge{display:inline-block;padding:.05rem .55rem;border-radius:9px;font-weight:700;font-size:12px}
 .pass{background:#dcf5e3;color:#135c2c}.fail{background:#fde0e0;color:#8a1414}.na{background:#eceff4;color:#5a6577}
 .finding{background:#fff6da;border-left:4px solid #e0a800;padding:.4rem .7rem;margin:.3rem 0}
@@ -44,34 +42,65 @@ function iso(time: bigint): string {
   return new Date(Number(time) * 1000).toISOString().replace(".000Z", "Z");
 }
 
-/** The page's head, up to the first session. */
-export function htmlHead(head: ReportHead): string {
+/** The page's opening, with the verdict and one row per session, before any session's section. */
+function htmlTop(head: ReportHead, tail: ReportTail, rows: readonly string[]): string {
+  const verdict = tail.failed > 0 || tail.problems.length > 0 ? "fail" : "pass";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Roundtable audit — chain ${escapeHtml(head.chainId)}</title><style>${style}</style></head><body>
+<title>Roundtable audit — chain ${escapeHtml(head.chainId)}: ${verdict.toUpperCase()}</title><style>${style}</style></head><body>
 <h1>Roundtable audit</h1>
+<p class="verdict">Verdict ${badge(verdict)} — ${escapeHtml(tail.audited)} session${tail.audited === 1 ? "" : "s"} audited, ${escapeHtml(tail.failed)} failed${
+    tail.discovered === null ? "" : ` (${escapeHtml(tail.discovered)} found in the range)`
+  }</p>
+${tail.problems.map((p) => `<p class="finding">${escapeHtml(p)}</p>`).join("\n")}
 <p class="meta">Contract <code>${escapeHtml(head.contract)}</code> on chain ${escapeHtml(head.chainId)} ·
 report block ${escapeHtml(head.reportBlock.number)} (${escapeHtml(head.reportBlockChoice)}) <code>${escapeHtml(head.reportBlock.hash)}</code>,
 ${escapeHtml(iso(head.reportBlock.timestamp))} · RPC: ${head.rpcs.map((r) => `<code>${escapeHtml(r)}</code>`).join(", ")}</p>
+${rows.length > 0 ? `<table><tr><th>session</th><th>verdict</th><th>outcome</th></tr>${rows.join("")}</table>` : ""}
 `;
 }
 
 /**
- * One session's section of the page.
+ * The whole page. Sessions are collected as they are audited and the page is written at the end,
+ * so that the verdict, which only the last session settles, comes first.
  * @example
  * ```ts
- * stream.write(htmlSession(audit));
+ * const report = new HtmlReport();
+ * report.add(audit);
+ * await writeFile("report.html", report.page(head, tail));
  * ```
  */
-export function htmlSession(audit: SessionAudit): string {
+export class HtmlReport {
+  readonly #rows: string[] = [];
+  readonly #sections: string[] = [];
+
+  add(audit: SessionAudit): void {
+    const { outcome } = audit;
+    this.#rows.push(
+      `<tr><td><a href="#session-${escapeHtml(audit.sessionId)}">${escapeHtml(audit.sessionId)}</a></td><td>${badge(audit.verdict)}</td><td>${escapeHtml(outcomeText(outcome))}</td></tr>`,
+    );
+    this.#sections.push(htmlSession(audit));
+  }
+
+  page(head: ReportHead, tail: ReportTail): string {
+    return `${htmlTop(head, tail, this.#rows)}${this.#sections.join("")}</body></html>\n`;
+  }
+}
+
+function outcomeText(outcome: SessionAudit["outcome"]): string {
+  return `${outcome.status}${outcome.reason ? ` (${outcome.reason})` : ""}${
+    outcome.blame.length > 0 ? ` — at fault: party ${outcome.blame.join(", ")}` : ""
+  }`;
+}
+
+/** One session's section of the page. */
+function htmlSession(audit: SessionAudit): string {
   const { record, outcome } = audit;
   const created = record.created;
   const parts: string[] = [];
   parts.push(
     `<h2 id="session-${escapeHtml(audit.sessionId)}">Session ${escapeHtml(audit.sessionId)} ${badge(audit.verdict)}</h2>`,
-    `<p>Outcome: <strong>${escapeHtml(outcome.status)}</strong>${outcome.reason ? ` (${escapeHtml(outcome.reason)})` : ""}${
-      outcome.blame.length > 0 ? ` — at fault: party ${escapeHtml(outcome.blame.join(", "))}` : ""
-    }${outcome.result ? ` — result <code>${escapeHtml(outcome.result)}</code>` : ""}</p>`,
+    `<p>Outcome: <strong>${escapeHtml(outcomeText(outcome))}</strong>${outcome.result ? ` — result <code>${escapeHtml(outcome.result)}</code>` : ""}</p>`,
   );
   if (created !== undefined) {
     const { config } = created;
@@ -116,8 +145,10 @@ export function htmlSession(audit: SessionAudit): string {
       "</table>",
     );
   }
+  const timeline = sessionTimeline(record);
+  if (timeline !== undefined) parts.push("<h3>Timeline</h3>", timelineSvg(timeline));
   parts.push(
-    "<h3>Timeline</h3><table><tr><th>block</th><th>time</th><th>event</th><th>transaction</th><th>submitter / signer</th></tr>",
+    '<h3>Events</h3><table class="events"><tr><th>block</th><th>time</th><th>event</th><th>transaction</th><th>submitter / signer</th></tr>',
     ...record.timeline.map(
       (e) =>
         `<tr><td>${escapeHtml(e.at.blockNumber)}</td><td>${escapeHtml(iso(e.at.time))}</td><td>${escapeHtml(e.summary)}</td><td class="mono">${short(
@@ -144,14 +175,4 @@ export function htmlSession(audit: SessionAudit): string {
     );
   }
   return `${parts.join("\n")}\n`;
-}
-
-/** The page's end, with the verdict. */
-export function htmlTail(tail: ReportTail): string {
-  const verdict = tail.failed > 0 || tail.problems.length > 0 ? "fail" : "pass";
-  return `<h2>Verdict ${badge(verdict)}</h2>
-<p>${escapeHtml(tail.audited)} session${tail.audited === 1 ? "" : "s"} audited, ${escapeHtml(tail.failed)} failed.</p>
-${tail.problems.map((p) => `<p class="finding">${escapeHtml(p)}</p>`).join("\n")}
-</body></html>
-`;
 }

@@ -4,6 +4,7 @@ import { SessionKind } from "../../sdk/types.js";
 import type { SessionAudit } from "../types.js";
 import type { ReportHead, ReportTail } from "./json.js";
 import { idName } from "./names.js";
+import { sessionTimeline, textTimeline } from "./timeline.js";
 
 const marks = { pass: "PASS", fail: "FAIL", "not-applicable": "n/a " } as const;
 
@@ -54,6 +55,11 @@ export function textSession(audit: SessionAudit): string[] {
     config.parties.forEach((account, i) => {
       lines.push(`    ${i}  ${account}  ${keys.has(i) ? `key ${keys.get(i)}` : "not accepted"}`);
     });
+  }
+  const timeline = sessionTimeline(record);
+  if (timeline !== undefined) {
+    lines.push("  Lanes (times after creation, chain time):");
+    for (const line of textTimeline(timeline)) lines.push(`    ${line}`);
   }
   lines.push("  Timeline:");
   for (const entry of record.timeline) {

@@ -10,7 +10,7 @@ import {
   createChainReader,
   type ReportBlockChoice,
 } from "../../auditor/readChain.js";
-import { htmlHead, htmlSession, htmlTail } from "../../auditor/report/html.js";
+import { HtmlReport } from "../../auditor/report/html.js";
 import { jsonReportWriter, type ReportHead, type ReportTail } from "../../auditor/report/json.js";
 import { textHead, textSession, textTail } from "../../auditor/report/text.js";
 import { defineCommand } from "../command.js";
@@ -168,14 +168,16 @@ export const auditCommand = defineCommand({
     };
     const stdout = (text: string) => context.io.stdout.write(text);
     const json = jsonReportWriter(stdout);
+    // The page is written at the end: its verdict comes first. The file is opened now so that an
+    // unwritable path fails before the audit, not after it.
     let html: WriteStream | undefined;
+    const page = values.html === undefined ? undefined : new HtmlReport();
     let started = false;
     const start = () => {
       if (started) return;
       started = true;
       if (context.options.json) json.head(head);
       else stdout(`${textHead(head).join("\n")}\n`);
-      html?.write(htmlHead(head));
     };
     if (values.html !== undefined) html = await openHtml(values.html);
     const tail: ReportTail = {
@@ -195,7 +197,7 @@ export const auditCommand = defineCommand({
           start();
           if (context.options.json) json.session(audit);
           else stdout(`${textSession(audit).join("\n")}\n`);
-          html?.write(htmlSession(audit));
+          page?.add(audit);
         },
       });
       Object.assign(tail, { audited: summary.audited, failed: summary.failed });
@@ -229,7 +231,12 @@ export const auditCommand = defineCommand({
       if (context.options.json)
         json.end(tail, { message: failure.message, exitCode: failure.exitCode });
       context.io.stderr.write(`error: ${failure.message}\n`);
-      html?.end(htmlTail(tail));
+      html?.end(
+        page?.page(head, {
+          ...tail,
+          problems: [...tail.problems, `The audit stopped before the end: ${failure.message}`],
+        }),
+      );
       return failure.exitCode;
     }
     start();
@@ -239,7 +246,7 @@ export const auditCommand = defineCommand({
       const file = html;
       await new Promise<void>((resolve, reject) => {
         file.once("error", reject);
-        file.end(htmlTail(tail), () => resolve());
+        file.end(page?.page(head, tail), () => resolve());
       });
       context.log.info(`HTML report written to ${values.html}`);
     }
