@@ -2,7 +2,7 @@
 // anvil node, `roundtable relayer` in its own process with its SQLite database
 // (synchronous=FULL), and parties' EIP-712 signatures (signed before the clock starts).
 //
-//   npx tsx scripts/bench-relayer.ts [--runs 3] [--actions 2000] [--concurrency 32] [--rate 200] [--only accept|gas] [--json]
+//   npx tsx scripts/bench-relayer.ts [--runs 3] [--actions 2000] [--concurrency 32] [--rate 200] [--only accept|gas|adversarial] [--json]
 //
 // Accept: each run POSTs `actions` distinct signed acceptances (sessions of 200 parties) twice
 // over: from `concurrency` clients flat out (the most it takes: accepted/s is actions over wall
@@ -14,11 +14,13 @@
 // submitPayload) and through the relayer (batches), per action, for a few session shapes.
 // Goal: batched ≤ half of direct.
 
+import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { parseArgs, promisify } from "node:util";
 import { createWalletClient, type Hash, http } from "viem";
 import { acceptSession } from "../src/sdk/actions/acceptSession.js";
 import { submitPayload } from "../src/sdk/actions/submitPayload.js";
@@ -39,13 +41,15 @@ import {
   waitFor,
 } from "../test/relayer/helpers.js";
 
+const run = promisify(execFile);
+
 type Options = {
   runs: number;
   actions: number;
   concurrency: number;
   rate: number;
   json: boolean;
-  only: "accept" | "gas" | undefined;
+  only: "accept" | "gas" | "adversarial" | undefined;
 };
 
 function parseOptions(): Options {
@@ -59,8 +63,8 @@ function parseOptions(): Options {
       only: { type: "string" },
     },
   });
-  if (values.only !== undefined && values.only !== "accept" && values.only !== "gas") {
-    throw new Error(`--only ${values.only}: expected accept or gas`);
+  if (values.only !== undefined && !["accept", "gas", "adversarial"].includes(values.only)) {
+    throw new Error(`--only ${values.only}: expected accept, gas or adversarial`);
   }
   const int = (name: string, value: string, min: number) => {
     const n = Number(value);
@@ -316,6 +320,8 @@ async function main(): Promise<void> {
       ...["--rpc-url", chain.anvil.rpcUrl, "--contract", chain.contract, "--port", "0"],
       ...["--db", join(dir, "relayer.sqlite"), "--confirmations", "1", "--log-level", "warn"],
       ...["--client-rate", "1000000", "--client-burst", "1000000"],
+      // Every load-generating client is 127.0.0.1: lift the per-address socket cap for it.
+      ...["--max-connections-per-ip", "100000", "--max-connections", "100000"],
       ...["--max-batch", "100", "--max-batch-age-ms", "100", "--poll-interval-ms", "20"],
     ]);
     try {
@@ -328,25 +334,52 @@ async function main(): Promise<void> {
           );
         }
       };
-      for (let run = 0; run < (options.only === "gas" ? 0 : options.runs); run++) {
+      const acceptRuns = options.only === undefined || options.only === "accept" ? options.runs : 0;
+      for (let run = 0; run < acceptRuns; run++) {
         closed.push(await closedLoopRun(chain, relayer.url, options, run));
         show(`run ${run + 1}, ${options.concurrency} clients flat out`, closed.at(-1)!);
         open.push(await openLoopRun(chain, relayer.url, options, run));
         show(`run ${run + 1}, offered ${options.rate}/s`, open.at(-1)!);
       }
-      const accept = { closedLoop: summary(closed), openLoop: summary(open) };
+      const openLoop = summary(open);
+      // The goal's figures (offered `rate`/s) at the top level, both loops' details beside them.
+      const accept = {
+        rate: openLoop.perSecond,
+        p50Ms: openLoop.p50,
+        p99Ms: openLoop.p99,
+        closedLoop: summary(closed),
+        openLoop,
+      };
       const shapes: GasShape[] = [
         { name: "20 sessions × 3 parties", parties: 3, sessions: 20 },
         { name: "4 sessions × 16 parties", parties: 16, sessions: 4 },
         { name: "1 session × 100 parties", parties: 100, sessions: 1 },
       ];
       const gas: GasResult[] = [];
-      if (options.only !== "accept") {
+      if (options.only === undefined || options.only === "gas") {
         for (const shape of shapes) gas.push(await gasShape(chain, relayer.url, shape));
       }
+      // Honest parties mixed with gaming and flipping contract wallets, on a chain of its own
+      // (scripts/bench-relayer-adversarial.ts, which also runs alone).
+      const adversarial =
+        options.only === undefined || options.only === "adversarial"
+          ? await adversarialRun()
+          : undefined;
       if (options.json) {
-        console.log(JSON.stringify({ accept, gas }));
+        console.log(
+          JSON.stringify({
+            accept,
+            // Shapes named sessions x parties, such as "4x16".
+            gas: gas.map((g) => ({ shape: `${g.sessions}x${g.parties}`, ...g })),
+            ...(adversarial === undefined ? {} : { adversarial }),
+          }),
+        );
         return;
+      }
+      if (adversarial !== undefined) {
+        console.log(
+          `\nAdversarial mix: ${(adversarial.wastedGasShare * 100).toFixed(1)} % of the relayer's gas on items that did not land (goal < 5 %), honest actions delayed ${adversarial.honestDelayBlocks} block(s) (goal ≤ 1)`,
+        );
       }
       const { closedLoop: c, openLoop: o } = accept;
       console.log(`\nAccept, ${options.runs} runs of ${options.actions} actions each, medians:`);
@@ -372,6 +405,16 @@ async function main(): Promise<void> {
     await chain.stop();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+type Adversarial = { wastedGasShare: number; honestDelayBlocks: number; [figure: string]: unknown };
+
+async function adversarialRun(): Promise<Adversarial> {
+  const script = fileURLToPath(new URL("./bench-relayer-adversarial.ts", import.meta.url));
+  const { stdout } = await run(process.execPath, ["--import", "tsx", script, "--json"], {
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(stdout.trim().split("\n").at(-1)!) as Adversarial;
 }
 
 main().catch((error: unknown) => {

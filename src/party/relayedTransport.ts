@@ -7,12 +7,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Address, type Hex, type LocalAccount, parseEventLogs } from "viem";
 import type { RoundtablePublicClient } from "../sdk/actions/internal.js";
+import { decodeAcceptData } from "../sdk/eip712.js";
 import { RoundtableError } from "../sdk/errors.js";
 import { roundtableAbi } from "../sdk/generated/roundtableAbi.js";
 import { actionDigest, relayerActionId } from "../sdk/relayerActionId.js";
 import { signAction } from "../sdk/signAction.js";
-import type { UnsignedAction } from "../sdk/types.js";
-import type { Transport } from "./transport.js";
+import { ActionType, type SignedAction, type UnsignedAction } from "../sdk/types.js";
+import type { ActionAuthority, Transport } from "./transport.js";
 
 /** The statuses `GET /v1/actions/:id` reports. */
 const relayerStatuses = ["queued", "sent", "included", "skipped", "rejected"] as const;
@@ -45,8 +46,11 @@ export type CreateRelayedTransportParameters = {
   url: string;
   /** Reads the receipt the relayer names, to check its claim on the chain itself. */
   publicClient: RoundtablePublicClient;
-  /** The party's account: it signs each action; it needs no funds. */
-  account: Pick<LocalAccount, "signTypedData">;
+  /**
+   * The party's account: it signs each action not signed already (a delegated party's actions
+   * come signed); it needs no funds. Without it, only signed actions are relayed.
+   */
+  account?: Pick<LocalAccount, "signTypedData"> | undefined;
   chainId: number;
   /** The Roundtable contract. */
   address: Address;
@@ -59,14 +63,23 @@ export type CreateRelayedTransportParameters = {
   pollingInterval?: number | undefined;
   /** Milliseconds one HTTP request may take. @default 10_000 */
   requestTimeout?: number | undefined;
+  /**
+   * Most bytes of one answer read; a longer body is cut off there and the answer refused (a
+   * relayer's answers are a few hundred bytes). @default 1_048_576
+   */
+  maxResponseBytes?: number | undefined;
   /** Stops waiting when aborted. */
   signal?: AbortSignal | undefined;
 };
 
 /**
  * A transport through one relayer: signs the action, POSTs it to `/v1/actions`, and waits until
- * `GET /v1/actions/:id` says it was mined. An action whose slot the relayer finds already filled
- * (`409 already_recorded`, or status `skipped`) counts as already recorded.
+ * `GET /v1/actions/:id` says it was mined, and the transaction it names records this very action
+ * (threat R13). Only the chain is believed: a 409 (`already_recorded`, `slot_taken`), a `skipped`
+ * (anyone can make the contract skip a copy of a filled slot), or a receipt of another round or
+ * payload are not deliveries, so the runner tries its next transport, whose own call finds the
+ * slot filled if it is. Answers are capped at `maxResponseBytes`, redirects are refused, and a
+ * `429` is tried again after its Retry-After while the delivery bound allows.
  * @example
  * ```ts
  * const relayer = createRelayedTransport({ url, account, chainId, address });
@@ -83,6 +96,7 @@ export function createRelayedTransport({
   deliveryTimeout = 30_000,
   pollingInterval = 500,
   requestTimeout = 10_000,
+  maxResponseBytes = 1_048_576,
   signal,
 }: CreateRelayedTransportParameters): Transport {
   const base = parseRelayerUrl(url);
@@ -96,12 +110,24 @@ export function createRelayedTransport({
   async function request(path: string, init: RequestInit = {}): Promise<Response> {
     const timeout = AbortSignal.timeout(requestTimeout);
     try {
-      return await fetch(endpoint(path), {
+      const response = await fetch(endpoint(path), {
         ...init,
+        // A redirect could send the party's request, or its trust, to another host: not followed.
+        redirect: "manual",
         signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
       });
+      if (response.status >= 300 && response.status < 400) {
+        await response.body?.cancel().catch(() => {});
+        throw new RelayerDeliveryError({
+          code: "redirect_refused",
+          status: response.status,
+          shortMessage: `${name} answered ${init.method ?? "GET"} ${path} with a redirect (HTTP ${response.status} to ${JSON.stringify((response.headers.get("location") ?? "").slice(0, 100))}); redirects are not followed. Give the relayer's final URL.`,
+        });
+      }
+      return response;
     } catch (error) {
       signal?.throwIfAborted();
+      if (error instanceof RelayerDeliveryError) throw error;
       throw new RelayerDeliveryError({
         code: "unreachable",
         shortMessage: `${name} did not answer ${init.method ?? "GET"} ${path}: ${(error as Error).message}.`,
@@ -112,7 +138,7 @@ export function createRelayedTransport({
 
   return {
     name,
-    async submit(action: UnsignedAction) {
+    async submit(action: UnsignedAction, authority?: ActionAuthority) {
       const id = relayerActionId({
         digest: actionDigest({ chainId, contract: address, action }),
         party: action.party,
@@ -123,18 +149,40 @@ export function createRelayedTransport({
           shortMessage: `${name} said action ${id} was recorded, but the chain still shows the slot open; not using this relayer for it again.`,
         });
       }
-      const signed = await signAction({ account, chainId, contract: address, action });
-      const started = Date.now();
-      const posted = await request("v1/actions", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ ...signed, sessionId: signed.sessionId.toString() }),
-      });
-      const answer = await readJson(posted, name);
-      if (posted.status === 409 && errorCode(answer) === "already_recorded") {
-        claimed.add(id);
-        return { alreadyRecorded: true };
+      let signed: SignedAction;
+      if (authority !== undefined) signed = { ...action, signature: authority.signature };
+      else if (account !== undefined)
+        signed = await signAction({ account, chainId, contract: address, action });
+      else {
+        throw new RelayerDeliveryError({
+          code: "unsigned",
+          shortMessage: `${name} was given party ${action.party}'s action unsigned, and no account to sign it.`,
+        });
       }
+      const started = Date.now();
+      const body = JSON.stringify({
+        ...signed,
+        sessionId: signed.sessionId.toString(),
+        // So that a relayer of another deployment says so (403) rather than "wrong signer".
+        contract: address,
+        chainId,
+      });
+      let posted: Response;
+      let answer: unknown;
+      for (;;) {
+        posted = await request("v1/actions", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+        });
+        answer = await readJson(posted, name, maxResponseBytes);
+        if (posted.status !== 429) break;
+        // Rate limited: wait as told, if that still fits the party's bound; else go on without it.
+        const wait = retryAfterMs(posted.headers.get("retry-after"));
+        if (wait === undefined || Date.now() + wait - started >= deliveryTimeout) break;
+        await sleep(wait, undefined, signal === undefined ? {} : { signal });
+      }
+      // A 409 is the relayer's word, not the chain's: the next transport finds out for itself.
       if (posted.status !== 202) throw refusal(name, posted.status, answer);
       let status = asStatus(answer, name);
       if (status.id.toLowerCase() !== id) {
@@ -145,14 +193,17 @@ export function createRelayedTransport({
       }
       for (;;) {
         switch (status.status) {
-          case "included":
-          case "skipped": {
+          case "included": {
             const transactionHash = await checkReceipt(status, action);
             claimed.add(id);
-            return status.status === "included"
-              ? { transactionHash }
-              : { alreadyRecorded: true, transactionHash };
+            return { transactionHash };
           }
+          case "skipped":
+            // ActionSkipped proves only that some copy named this slot: anyone can cause one.
+            throw new RelayerDeliveryError({
+              code: "unverified",
+              shortMessage: `${name} reports action ${status.id} skipped (its slot already filled); a skip is no evidence of this party's action, so the next transport checks the chain itself.`,
+            });
           case "rejected":
             throw new RelayerDeliveryError({
               code: status.reason?.code ?? "rejected",
@@ -169,15 +220,16 @@ export function createRelayedTransport({
         }
         await sleep(pollingInterval, undefined, signal === undefined ? {} : { signal });
         const polled = await request(`v1/actions/${id}`);
-        const body = await readJson(polled, name);
-        if (polled.status !== 200) throw refusal(name, polled.status, body);
-        status = asStatus(body, name);
+        const polledBody = await readJson(polled, name, maxResponseBytes);
+        if (polled.status !== 200) throw refusal(name, polled.status, polledBody);
+        status = asStatus(polledBody, name);
       }
     },
   };
 
-  // A relayer's "included" or "skipped" is believed only when the transaction it names carries
-  // the contract's own event for this party's action (or, for skipped, its ActionSkipped).
+  // A relayer's "included" is believed only when the transaction it names, mined and successful,
+  // carries the contract's own event for this very action: this session, party, round and kind,
+  // and its payload (or commitment, or acceptance key and delegate, or complaint).
   async function checkReceipt(status: RelayerActionStatus, action: UnsignedAction): Promise<Hex> {
     const hash = status.transactionHash;
     const receipt =
@@ -185,37 +237,77 @@ export function createRelayedTransport({
         ? undefined
         : await publicClient.getTransactionReceipt({ hash }).catch(() => undefined);
     const events =
-      receipt?.status === "success"
+      receipt?.status === "success" && receipt.transactionHash.toLowerCase() === hash?.toLowerCase()
         ? parseEventLogs({
             abi: roundtableAbi,
             logs: receipt.logs.filter((log) => log.address.toLowerCase() === address.toLowerCase()),
           })
         : [];
-    const wanted =
-      status.status === "skipped" ? "ActionSkipped" : recordedEvent[action.action as 0 | 1 | 2 | 3];
+    const wanted = recordedEvent[action.action as 0 | 1 | 2 | 3];
     const found = events.some(
       (event) =>
-        event.eventName === wanted &&
-        "sessionId" in event.args &&
-        event.args.sessionId === action.sessionId &&
-        partyIndexOf(event.args) === action.party,
+        event.eventName === wanted && recordsAction(event.args as Record<string, unknown>, action),
     );
     if (hash === undefined || !found) {
       throw new RelayerDeliveryError({
         code: "unverified",
-        shortMessage: `${name} reports action ${status.id} ${status.status} in transaction ${hash ?? "(none given)"}, but no such transaction on chain records party ${action.party}'s ${wanted} in session ${action.sessionId}.`,
+        shortMessage: `${name} reports action ${status.id} ${status.status} in transaction ${hash ?? "(none given)"}, but no such transaction on chain records party ${action.party}'s ${wanted} of round ${action.round} in session ${action.sessionId} with this action's content.`,
       });
     }
     return hash;
   }
 }
 
-/** The acting party's index in an action event's arguments (named differently per event). */
-function partyIndexOf(args: object): number | undefined {
-  if ("index" in args) return Number(args.index);
-  if ("accuserIndex" in args) return Number(args.accuserIndex);
-  if ("party" in args && typeof args.party === "number") return args.party;
-  return undefined;
+/** Whether an action event's arguments record exactly `action` (its event name checked apart). */
+function recordsAction(args: Record<string, unknown>, action: UnsignedAction): boolean {
+  if (args.sessionId !== action.sessionId) return false;
+  const same = (a: unknown, b: string) =>
+    typeof a === "string" && a.toLowerCase() === b.toLowerCase();
+  switch (action.action) {
+    case ActionType.Accept: {
+      let accepted: ReturnType<typeof decodeAcceptData>;
+      try {
+        accepted = decodeAcceptData(action.data);
+      } catch {
+        return false;
+      }
+      return (
+        args.index === action.party &&
+        same(args.encryptionKey, accepted.encryptionKey) &&
+        same(args.delegate, accepted.delegate)
+      );
+    }
+    case ActionType.Commit:
+      return (
+        args.index === action.party &&
+        args.round === action.round &&
+        same(args.commitment, action.word)
+      );
+    case ActionType.Submit:
+      return (
+        args.index === action.party &&
+        args.round === action.round &&
+        same(args.payload, action.data)
+      );
+    case ActionType.Complain:
+      return (
+        args.accuserIndex === action.party &&
+        args.accusedIndex === action.accused &&
+        args.round === action.round &&
+        same(args.evidence, action.data)
+      );
+    default:
+      return false;
+  }
+}
+
+/** How long a 429's Retry-After asks to wait (seconds, or an HTTP date), at most a minute. */
+function retryAfterMs(header: string | null): number | undefined {
+  if (header === null) return undefined;
+  const seconds = Number(header);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
+  if (!Number.isFinite(ms)) return undefined;
+  return Math.min(60_000, Math.max(0, ms));
 }
 
 /** The event that records each action type, in ActionType order. */
@@ -247,8 +339,31 @@ function parseRelayerUrl(url: string): URL {
   return parsed;
 }
 
-async function readJson(response: Response, name: string): Promise<unknown> {
-  const text = await response.text();
+/**
+ * Reads an answer's body up to `limit` bytes, and stops reading (cancels the stream, closing the
+ * connection) beyond: a relayer cannot make the party hold a huge answer in memory.
+ */
+async function readJson(response: Response, name: string, limit: number): Promise<unknown> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  const reader = response.body?.getReader();
+  if (reader !== undefined) {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      length += value.byteLength;
+      if (length > limit) {
+        await reader.cancel().catch(() => {});
+        throw new RelayerDeliveryError({
+          code: "response_too_large",
+          status: response.status,
+          shortMessage: `${name} answered HTTP ${response.status} with a body over ${limit} bytes; it was cut off there. A relayer's answers are a few hundred bytes.`,
+        });
+      }
+      chunks.push(value);
+    }
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -13,8 +13,10 @@ import {
 import type { RoundtablePublicClient } from "../sdk/actions/internal.js";
 import { decodeRoundtableError } from "../sdk/errors.js";
 import { roundtableAbi } from "../sdk/generated/roundtableAbi.js";
+import type { SignedAction } from "../sdk/types.js";
 import type { RelayerMetrics } from "./metrics.js";
 import type { RelayerOptions } from "./options.js";
+import { arrangeBatch, type WalletReputation } from "./reputation.js";
 import { contractErrorJson } from "./simulate.js";
 import type { ItemOutcome, RelayerStore, StoredAction, StoredBatch } from "./store.js";
 
@@ -51,7 +53,21 @@ export type CreateBatcherParameters = {
   >;
   metrics: RelayerMetrics;
   logger: Logger;
+  /**
+   * Contract-wallet parties (threat R9): which items need a wallet's ERC-1271 check, and the
+   * wallets' reputation. Without it every item is treated as an EOA party's.
+   */
+  contractWallets?: ContractWallets | undefined;
 };
+
+export type ContractWallets = {
+  /** The contract wallet that owns the action's slot, or undefined for an EOA party. */
+  walletOf(action: SignedAction): Promise<Address | undefined>;
+  reputation: WalletReputation;
+};
+
+/** What the contract gives a wallet's ERC-1271 check (Roundtable.ERC1271_GAS), with its call's overhead. */
+const walletCheckGas = 520_000n;
 
 function isNotFound(error: unknown): boolean {
   return (
@@ -87,6 +103,7 @@ export function createBatcher({
   options,
   metrics,
   logger,
+  contractWallets,
 }: CreateBatcherParameters): Batcher {
   const log = logger.child({ component: "batcher" });
   let stopped = false;
@@ -99,6 +116,7 @@ export function createBatcher({
   // When a batch's nonce was first seen used with none of its hashes mined, by batch id.
   const nonceTakenSince = new Map<number, number>();
   const lostAfterMs = Math.max(10_000, 10 * options.pollIntervalMs);
+  let walletNotes: Promise<void> = Promise.resolve();
 
   async function pendingNonce(): Promise<number> {
     const chain = await publicClient.getTransactionCount({
@@ -194,6 +212,9 @@ export function createBatcher({
     }
     const outcomes = outcomesOf(batch, receipt);
     store.markMined(batch.id, mined, outcomes);
+    // Counted before the next batch is arranged (send() waits for it), so that a wallet's failure
+    // limits its share of that batch already.
+    walletNotes = walletNotes.then(() => noteWalletOutcomes(batch.id, outcomes));
     for (const o of outcomes) metrics.items.inc({ outcome: o.status });
     sizeLimit = Math.min(options.maxBatch, sizeLimit * 2);
     gasFactor = 1n;
@@ -207,6 +228,39 @@ export function createBatcher({
       },
       "batch mined",
     );
+  }
+
+  /** Each contract wallet's mined item counts for or against its reputation. */
+  async function noteWalletOutcomes(batchId: number, outcomes: readonly ItemOutcome[]) {
+    if (contractWallets === undefined) return;
+    for (const outcome of outcomes) {
+      try {
+        const stored = store.getAction(outcome.id);
+        const wallet = stored && (await contractWallets.walletOf(stored.action));
+        if (wallet === undefined) continue;
+        // Only the wallet's own check failing is held against it: a rejection for a deadline or a
+        // phase that passed while the item waited would have hit an EOA party's item as well.
+        const walletFailed =
+          outcome.status === "rejected" &&
+          outcome.reason?.contractError?.name === "RoundtableInvalidSignature";
+        const standing = contractWallets.reputation.note(
+          wallet,
+          { id: outcome.id, batchId },
+          walletFailed ? "rejected" : outcome.status === "included" ? "included" : "skipped",
+        );
+        if (outcome.status === "rejected") {
+          log.warn(
+            { wallet, item: outcome.id, standing },
+            "a contract wallet's item failed at inclusion",
+          );
+        }
+      } catch (error) {
+        log.warn(
+          { item: outcome.id, reason: firstLine(error) },
+          "cannot record a wallet's outcome",
+        );
+      }
+    }
   }
 
   async function receiptOf(hash: Hash): Promise<TransactionReceipt | undefined> {
@@ -331,19 +385,30 @@ export function createBatcher({
 
   /** Closes a batch when it is full, old enough or heavy enough, and sends it. */
   async function send(): Promise<void> {
-    const queued = store.queuedActions(sizeLimit);
-    const first = queued[0];
-    if (first === undefined) return;
-    const items: StoredAction[] = [];
-    let gas = 0;
-    for (const action of queued) {
-      if (items.length > 0 && gas + action.gas > options.batchGasBudget) break;
-      items.push(action);
-      gas += action.gas;
+    await walletNotes;
+    // A window wider than a batch, so that contract-wallet items held back (see arrangeBatch)
+    // cannot keep EOA items behind them out of the next batch.
+    const queued = store.queuedActions(contractWallets === undefined ? sizeLimit : sizeLimit * 4);
+    if (queued.length === 0) return;
+    const wallets = new Map<Hash, Address | undefined>();
+    if (contractWallets !== undefined) {
+      for (const item of queued) wallets.set(item.id, await contractWallets.walletOf(item.action));
     }
-    const full = items.length < queued.length || items.length >= sizeLimit;
+    const arranged = arrangeBatch({
+      queued,
+      walletOf: (item) => wallets.get(item.id),
+      itemsPerBatch: (wallet) => contractWallets?.reputation.itemsPerBatch(wallet) ?? 1,
+      sizeLimit,
+      gasBudget: options.batchGasBudget,
+    });
+    if (arranged.banned.length > 0) refuseBanned(arranged.banned, wallets);
+    const { items, gas } = arranged;
+    const first = items[0];
+    if (first === undefined) return;
+    const full = arranged.full || items.length >= sizeLimit;
     const heavy = gas >= options.batchGasBudget;
-    const old = Date.now() - first.receivedAt >= options.maxBatchAgeMs;
+    const oldest = Math.min(...items.map((i) => i.receivedAt));
+    const old = Date.now() - oldest >= options.maxBatchAgeMs;
     if (!full && !heavy && !old) return;
     const data = encodeFunctionData({
       abi: roundtableAbi,
@@ -365,7 +430,13 @@ export function createBatcher({
       // One item that cannot be estimated: send it with room for a contract wallet's check.
       estimate = BigInt(first.gas) + 600_000n;
     }
-    const gasLimit = (estimate + estimate / 10n + fixedHeadroom) * gasFactor;
+    // A wallet's check may be cheap when estimated (at gas price 0, or before the wallet flips its
+    // answer) and use its whole allowance when mined: each wallet item gets the whole allowance on
+    // top of the estimate, so that no wallet can make the batch run out of gas and revert (the
+    // contract would then revert every item, the EOA parties' too). Only gas used is paid.
+    const walletItems = BigInt(items.filter((i) => wallets.get(i.id) !== undefined).length);
+    const gasLimit =
+      (estimate + estimate / 10n + fixedHeadroom) * gasFactor + walletCheckGas * walletItems;
     const fees = await publicClient.estimateFeesPerGas();
     const nonce = await pendingNonce();
     const signed = await sign(
@@ -384,6 +455,22 @@ export function createBatcher({
     metrics.batches.inc();
     log.info({ batch: batchId, nonce, items: items.length, hash: signed.hash }, "batch sent");
     await broadcast(signed.raw);
+  }
+
+  /** A banned wallet's queued items are refused, not sent: the relayer no longer pays for it. */
+  function refuseBanned(
+    items: readonly StoredAction[],
+    wallets: ReadonlyMap<Hash, Address | undefined>,
+  ) {
+    for (const item of items) {
+      const wallet = wallets.get(item.id);
+      store.rejectQueued(item.id, {
+        code: "wallet_banned",
+        message: `The contract wallet ${wallet} is banned from this relayer: its earlier items passed the relayer's checks and then failed at inclusion. Submit the action yourself (applySigned from any account).`,
+      });
+      metrics.items.inc({ outcome: "rejected" });
+      log.warn({ wallet, item: item.id }, "a banned wallet's queued item was refused");
+    }
   }
 
   async function tick(): Promise<void> {

@@ -5,6 +5,31 @@ import { z } from "zod";
 // are built once, from flags first, then ROUNDTABLE_RELAYER_* variables, then these defaults.
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+/**
+ * A comma-separated list for the operator policy, or "any" (the default): undefined means
+ * every value is served.
+ */
+function idList(item: RegExp, what: string) {
+  return z
+    .union([z.string(), z.array(z.string())])
+    .default("any")
+    .transform((value, context): string[] | undefined => {
+      const list = (Array.isArray(value) ? value : value.split(","))
+        .map((v) => v.trim().toLowerCase())
+        .filter((v) => v !== "");
+      if (list.length === 1 && list[0] === "any") return undefined;
+      const bad = list.find((v) => !item.test(v));
+      if (bad !== undefined || list.length === 0) {
+        context.addIssue({
+          code: "custom",
+          message: `expected "any" or a comma-separated list of ${what}${bad === undefined ? "" : `, not ${JSON.stringify(bad.slice(0, 80))}`}`,
+        });
+        return z.NEVER;
+      }
+      return list;
+    });
+}
+
 const optionSchemas = {
   host: z.string().min(1).default("127.0.0.1"),
   port: integer(0, 65_535).default(8546),
@@ -21,6 +46,15 @@ const optionSchemas = {
   partyBurst: integer(1, 1e9).default(20),
   queueLimit: integer(1, 10_000_000).default(20_000),
   bodyLimit: integer(1_024, 16 * 1024 * 1024).default(64 * 1024),
+  clientInvalidRate: z.coerce.number().positive().max(1e9).default(2),
+  clientInvalidBurst: integer(1, 1e9).default(20),
+  headersTimeoutMs: integer(100, 600_000).default(10_000),
+  requestTimeoutMs: integer(100, 3_600_000).default(30_000),
+  maxHeadersCount: integer(8, 2_000).default(64),
+  maxConnections: integer(1, 1_000_000).default(1_024),
+  maxConnectionsPerIp: integer(1, 1_000_000).default(64),
+  sessions: idList(/^(?:0|[1-9][0-9]{0,77})$/, "decimal session ids"),
+  initiators: idList(/^0x[0-9a-fA-F]{40}$/, "0x addresses"),
 } as const;
 
 type OptionName = keyof typeof optionSchemas;
@@ -44,16 +78,40 @@ export const relayerOptionSources: {
   partyBurst: { flag: "--party-burst", env: "ROUNDTABLE_RELAYER_PARTY_BURST" },
   queueLimit: { flag: "--queue-limit", env: "ROUNDTABLE_RELAYER_QUEUE_LIMIT" },
   bodyLimit: { flag: "--body-limit", env: "ROUNDTABLE_RELAYER_BODY_LIMIT" },
+  clientInvalidRate: {
+    flag: "--client-invalid-rate",
+    env: "ROUNDTABLE_RELAYER_CLIENT_INVALID_RATE",
+  },
+  clientInvalidBurst: {
+    flag: "--client-invalid-burst",
+    env: "ROUNDTABLE_RELAYER_CLIENT_INVALID_BURST",
+  },
+  headersTimeoutMs: { flag: "--headers-timeout-ms", env: "ROUNDTABLE_RELAYER_HEADERS_TIMEOUT_MS" },
+  requestTimeoutMs: { flag: "--request-timeout-ms", env: "ROUNDTABLE_RELAYER_REQUEST_TIMEOUT_MS" },
+  maxHeadersCount: { flag: "--max-headers-count", env: "ROUNDTABLE_RELAYER_MAX_HEADERS_COUNT" },
+  maxConnections: { flag: "--max-connections", env: "ROUNDTABLE_RELAYER_MAX_CONNECTIONS" },
+  maxConnectionsPerIp: {
+    flag: "--max-connections-per-ip",
+    env: "ROUNDTABLE_RELAYER_MAX_CONNECTIONS_PER_IP",
+  },
+  sessions: { flag: "--sessions", env: "ROUNDTABLE_RELAYER_SESSIONS" },
+  initiators: { flag: "--initiators", env: "ROUNDTABLE_RELAYER_INITIATORS" },
 };
 
-const relayerOptionsSchema = z.object({
-  rpcUrl: z.url({ protocol: /^(https?|wss?)$/ }),
-  contract: z
-    .string()
-    .refine((value) => isAddress(value, { strict: false }), "expected 0x and 40 hex digits")
-    .transform((value): Address => getAddress(value)),
-  ...optionSchemas,
-});
+const relayerOptionsSchema = z
+  .object({
+    rpcUrl: z.url({ protocol: /^(https?|wss?)$/ }),
+    contract: z
+      .string()
+      .refine((value) => isAddress(value, { strict: false }), "expected 0x and 40 hex digits")
+      .transform((value): Address => getAddress(value)),
+    ...optionSchemas,
+  })
+  .refine((o) => o.headersTimeoutMs <= o.requestTimeoutMs, {
+    path: ["headersTimeoutMs"],
+    message:
+      "expected at most the request timeout (--request-timeout-ms): headers are part of the request",
+  });
 
 /** Every setting of a relayer, after defaults. */
 export type RelayerOptions = z.output<typeof relayerOptionsSchema>;

@@ -3,6 +3,8 @@ export type RateLimitResult = { ok: true } | { ok: false; retryAfterMs: number }
 
 export type RateLimiter = {
   take(key: string, now?: number): RateLimitResult;
+  /** Whether `take` would succeed now, without taking: to refuse early, and charge only later. */
+  peek(key: string, now?: number): RateLimitResult;
   /** Keys currently tracked (bounded by `maxKeys`). */
   readonly size: number;
 };
@@ -36,7 +38,17 @@ export function createRateLimiter({
 }: CreateRateLimiterParameters): RateLimiter {
   // Map keeps insertion order; re-inserting on each use makes the first key the least recently used.
   const buckets = new Map<string, { tokens: number; updated: number }>();
+  const refusal = (tokens: number): RateLimitResult => ({
+    ok: false,
+    retryAfterMs: ((1 - tokens) / rate) * 1000,
+  });
   return {
+    peek(key, now = Date.now()) {
+      const bucket = buckets.get(key);
+      if (bucket === undefined) return { ok: true };
+      const tokens = Math.min(burst, bucket.tokens + ((now - bucket.updated) / 1000) * rate);
+      return tokens >= 1 ? { ok: true } : refusal(tokens);
+    },
     take(key, now = Date.now()) {
       const bucket = buckets.get(key) ?? { tokens: burst, updated: now };
       buckets.delete(key);
@@ -47,7 +59,7 @@ export function createRateLimiter({
         bucket.tokens -= 1;
         result = { ok: true };
       } else {
-        result = { ok: false, retryAfterMs: ((1 - bucket.tokens) / rate) * 1000 };
+        result = refusal(bucket.tokens);
       }
       if (buckets.size >= maxKeys) {
         const oldest = buckets.keys().next();

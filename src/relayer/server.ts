@@ -1,5 +1,5 @@
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { type Context, Hono } from "hono";
@@ -22,7 +22,9 @@ import type { SignedAction } from "../sdk/types.js";
 import { type Batcher, createBatcher } from "./batcher.js";
 import { createRelayerMetrics, type RelayerMetrics } from "./metrics.js";
 import { parseRelayerOptions, type RelayerOptions, type RelayerOptionsInput } from "./options.js";
+import { createServePolicy, type PolicyRefusal, type ServePolicy } from "./policy.js";
 import { createRateLimiter, type RateLimiter } from "./rateLimit.js";
+import { openWalletReputation } from "./reputation.js";
 import { type SimulationResult, simulateAction } from "./simulate.js";
 import {
   createGroupInsert,
@@ -30,7 +32,10 @@ import {
   type RelayerStore,
   type StoredAction,
 } from "./store.js";
+import { createWalletValidationCheck, type RpcRequest } from "./traceValidation.js";
 import {
+  type CheckContractWallet,
+  createContractWalletCheck,
   createSlotOwners,
   parseActionBody,
   recoverSigner,
@@ -48,7 +53,18 @@ export type RelayerAppDependencies = {
   slotOwners: SlotOwners;
   simulate(action: SignedAction, contractWallet: boolean): Promise<SimulationResult>;
   clientLimiter: RateLimiter;
+  /**
+   * Per client, for requests that fail the checks (bad body, bad signature, a refused action):
+   * peeked before the expensive checks, charged after a failure, so that one client's junk is
+   * throttled at its own address and never charges a party's budget (threat R11).
+   */
+  invalidLimiter: RateLimiter;
+  /** Per (session, party), charged only once the contract's own check accepted the signature. */
   partyLimiter: RateLimiter;
+  /** What the operator serves (one deployment; listed sessions or initiators). */
+  policy: ServePolicy;
+  /** A contract wallet's action: not banned, and its traced ERC-1271 check reads only what it owns (R9). */
+  checkContractWallet?: CheckContractWallet | undefined;
   metrics: RelayerMetrics;
   logger: Logger;
   options: Pick<RelayerOptions, "queueLimit" | "bodyLimit" | "confirmations">;
@@ -167,38 +183,50 @@ export function createRelayerApp(deps: RelayerAppDependencies): Hono {
   );
 
   async function accept(c: Context): Promise<Response> {
+    const client = clientAddress(c);
+    // Charges the client's budget for junk: what fails here costs the client, not the party named.
+    const junk = (response: Response): Response => {
+      deps.invalidLimiter.take(client);
+      return response;
+    };
     let body: unknown;
     try {
       body = JSON.parse(await c.req.text());
     } catch (error) {
       if (error instanceof Error && error.name === "BodyLimitError") throw error;
-      return fail(c, 400, {
-        code: "invalid_body",
-        message:
-          "The body is not valid JSON. Send one signed action as a JSON object (action, sessionId, party, round, accused, word, data, signature).",
-      });
+      return junk(
+        fail(c, 400, {
+          code: "invalid_body",
+          message:
+            "The body is not valid JSON. Send one signed action as a JSON object (action, sessionId, party, round, accused, word, data, signature).",
+        }),
+      );
     }
+    const wrongTarget = deps.policy.checkTarget(body);
+    if (wrongTarget !== undefined) return fail(c, 403, wrongTarget);
     const parsed = parseActionBody(body);
-    if (!parsed.ok) return fail(c, 400, { code: "invalid_body", message: parsed.message });
+    if (!parsed.ok) return junk(fail(c, 400, { code: "invalid_body", message: parsed.message }));
     const { action } = parsed;
     const digest = actionDigest({ chainId: deps.chainId, contract: deps.contract, action });
     const id = relayerActionId({ digest, party: action.party });
     const existing = store.getAction(id);
     if (existing !== undefined) return c.json({ id, status: existing.status }, 202);
 
-    const slot = `${action.sessionId}/${action.party}`;
-    const partyLimit = deps.partyLimiter.take(slot);
-    if (!partyLimit.ok) {
+    // Before any chain read: a client whose recent requests kept failing waits.
+    const invalid = deps.invalidLimiter.peek(client);
+    if (!invalid.ok) {
       return fail(
         c,
         429,
         {
           code: "rate_limited",
-          message: `Too many actions for session ${action.sessionId}, party ${action.party}: retry after the Retry-After seconds.`,
+          message: `Too many refused actions from ${client}: fix what the earlier answers named, and retry after the Retry-After seconds.`,
         },
-        retryAfterSeconds(partyLimit.retryAfterMs),
+        retryAfterSeconds(invalid.retryAfterMs),
       );
     }
+    const holder = store.slotHolder(action);
+    if (holder !== undefined) return slotTaken(c, holder);
     const open = store.openCount();
     if (open >= options.queueLimit) {
       return fail(
@@ -212,13 +240,19 @@ export function createRelayerApp(deps: RelayerAppDependencies): Hono {
       );
     }
 
+    const unlisted = deps.policy.checkSessionListed(action.sessionId);
+    if (unlisted !== undefined) return junk(fail(c, 403, unlisted));
     let owner: SlotOwner | undefined;
+    let refusal: PolicyRefusal | undefined;
     try {
       owner = await deps.slotOwners(action.sessionId, action.party);
+      // Only a session that exists has an initiator to check.
+      if (owner !== undefined) refusal = await deps.policy.checkInitiator(action.sessionId);
     } catch (error) {
-      logger.warn({ reason: (error as Error).message?.split("\n")[0] }, "cannot read the parties");
+      logger.warn({ reason: (error as Error).message?.split("\n")[0] }, "cannot read the session");
       return chainUnavailable(c);
     }
+    if (refusal !== undefined) return junk(fail(c, 403, refusal));
 
     // The simulation runs the contract's own checks, the signature's first among them (ECDSA
     // for an account, ERC-1271 for a wallet), so a signature is checked exactly as it will be.
@@ -227,36 +261,86 @@ export function createRelayerApp(deps: RelayerAppDependencies): Hono {
       if (simulation.kind === "chain") return chainUnavailable(c);
       const { error, contractError } = simulation;
       if (contractError?.name === "RoundtableAlreadyActed") {
-        return fail(c, 409, {
-          code: "already_recorded",
-          message: `${error.shortMessage} The slot is filled: there is nothing to resend.`,
-          contractError,
-        });
+        return junk(
+          fail(c, 409, {
+            code: "already_recorded",
+            message: `${error.shortMessage} The slot is filled: there is nothing to resend.`,
+            contractError,
+          }),
+        );
       }
       if (contractError?.name === "RoundtableInvalidSignature" && owner !== undefined) {
         const recovered = owner.contractWallet
           ? undefined
           : await recoverSigner({ digest, signature: action.signature });
-        return fail(c, 422, {
-          code: "wrong_signer",
-          message: owner.contractWallet
-            ? `Party ${action.party} of session ${action.sessionId} is the contract wallet ${owner.address}, and it does not accept this signature (ERC-1271). Sign with a key the wallet accepts.`
-            : recovered === undefined
-              ? `The signature does not recover to any address; party ${action.party} of session ${action.sessionId} is ${owner.address}. Sign the action with that account's key (EIP-712, see signAction).`
-              : `The signature recovers to ${recovered}, but party ${action.party} of session ${action.sessionId} is ${owner.address}. Sign with that party's key, or fix the party index.`,
-          contractError,
-        });
+        return junk(
+          fail(c, 422, {
+            code: "wrong_signer",
+            message: owner.contractWallet
+              ? `Party ${action.party} of session ${action.sessionId} is the contract wallet ${owner.address}, and it does not accept this signature (ERC-1271). Sign with a key the wallet accepts.`
+              : recovered === undefined
+                ? `The signature does not recover to any address; party ${action.party} of session ${action.sessionId} is ${owner.address}. Sign the action with that account's key (EIP-712, see signAction).`
+                : `The signature recovers to ${recovered}, but party ${action.party} of session ${action.sessionId} is ${owner.address}. Sign with that party's key, or fix the party index.`,
+            contractError,
+          }),
+        );
       }
-      return fail(c, 422, {
-        code: "simulation_failed",
-        message: `The contract would refuse this action: ${error.shortMessage}`,
-        contractError,
-      });
+      return junk(
+        fail(c, 422, {
+          code: "simulation_failed",
+          message: `The contract would refuse this action: ${error.shortMessage}`,
+          contractError,
+        }),
+      );
     }
 
-    const stored = await insert({ id, action, gas: simulation.gas, receivedAt: Date.now() });
+    if (owner?.contractWallet && deps.checkContractWallet !== undefined) {
+      const verdict = await deps.checkContractWallet(owner, action);
+      if (!verdict.ok) {
+        if (verdict.status === 503) return chainUnavailable(c);
+        return junk(fail(c, verdict.status, { code: verdict.code, message: verdict.message }));
+      }
+    }
+
+    // The signature is the party's (the contract accepted it): only now is the party's budget
+    // charged, so strangers' copies cannot use it up (threat R11).
+    const slot = `${action.sessionId}/${action.party}`;
+    const partyLimit = deps.partyLimiter.take(slot);
+    if (!partyLimit.ok) {
+      return fail(
+        c,
+        429,
+        {
+          code: "rate_limited",
+          message: `Too many actions for session ${action.sessionId}, party ${action.party}: retry after the Retry-After seconds.`,
+        },
+        retryAfterSeconds(partyLimit.retryAfterMs),
+      );
+    }
+
+    // The store checks the slot again inside the write: of two different actions for one slot
+    // racing through the checks, one is stored and the other answered 409 (threat R10).
+    const outcome = await insert({ id, action, gas: simulation.gas, receivedAt: Date.now() });
+    if (!outcome.ok) return slotTaken(c, outcome.holder);
     deps.onQueued();
-    return c.json({ id, status: stored.status }, 202);
+    return c.json({ id, status: outcome.stored.status }, 202);
+  }
+
+  // At most one paid action per slot: a different one is refused, never sent as well. The
+  // first stays (it may be in a sent transaction already), and the answer names it.
+  function slotTaken(c: Context, holder: StoredAction): Response {
+    const { action } = holder;
+    return c.json(
+      {
+        error: {
+          code: "slot_taken",
+          message: `Party ${action.party} of session ${action.sessionId} already has a different action (kind ${action.action}, round ${action.round}) here, ${holder.id}, ${holder.status}: at most one action per slot is relayed. Follow that one with GET /v1/actions/${holder.id}.`,
+        },
+        existingId: holder.id,
+        existingStatus: holder.status,
+      },
+      409,
+    );
   }
 
   function chainUnavailable(c: Context): Response {
@@ -306,7 +390,8 @@ export function createRelayerApp(deps: RelayerAppDependencies): Hono {
       return { ...base, ...(hash ? { transactionHash: hash } : {}), final: false };
     }
     if (stored.status === "queued" || batch?.blockNumber === undefined) {
-      return { ...base, final: false };
+      // A rejection without a batch: a banned contract wallet's item, refused before it was sent.
+      return { ...base, final: stored.final, ...(stored.reason ? { reason: stored.reason } : {}) };
     }
     const head = deps.head();
     const confirmations =
@@ -363,6 +448,39 @@ export function createRelayerApp(deps: RelayerAppDependencies): Hono {
   return app;
 }
 
+/**
+ * Caps what slow or idle clients can hold (threat R12): Node closes a socket whose headers or
+ * whole request take longer than the timeouts (408); here, sockets over the total cap or over the
+ * per-address cap are closed at once, before any byte is read.
+ */
+function limitConnections(
+  server: Server,
+  options: Pick<RelayerOptions, "maxConnections" | "maxConnectionsPerIp" | "maxHeadersCount">,
+  logger: Logger,
+): void {
+  server.maxHeadersCount = options.maxHeadersCount;
+  server.maxConnections = options.maxConnections;
+  const perAddress = new Map<string, number>();
+  server.on("connection", (socket: Socket) => {
+    const address = socket.remoteAddress ?? "unknown";
+    const count = (perAddress.get(address) ?? 0) + 1;
+    if (count > options.maxConnectionsPerIp) {
+      logger.warn(
+        { client: address, open: count - 1 },
+        "connection refused: this address holds --max-connections-per-ip sockets",
+      );
+      socket.destroy();
+      return;
+    }
+    perAddress.set(address, count);
+    socket.once("close", () => {
+      const left = (perAddress.get(address) ?? 1) - 1;
+      if (left <= 0) perAddress.delete(address);
+      else perAddress.set(address, left);
+    });
+  });
+}
+
 export type CreateRelayerParameters = RelayerOptionsInput & {
   /** The relayer's own key: it signs the batch transactions and pays their gas. */
   account: LocalAccount;
@@ -413,11 +531,25 @@ export async function createRelayer({
     contract,
     relayer: account.address,
   });
+  const reputation = openWalletReputation({ path: options.db });
   const controller = new AbortController();
   let batcher: Batcher | undefined;
   let server: Server | undefined;
   try {
     const metrics = createRelayerMetrics({ queueDepth: () => store.openCount() });
+    const slotOwners = createSlotOwners({
+      readParties: (sessionId) =>
+        publicClient.readContract({
+          address: contract,
+          abi: roundtableAbi,
+          functionName: "partiesOf",
+          args: [sessionId],
+        }),
+      hasCode: async (address) => {
+        const code = await publicClient.getCode({ address });
+        return code !== undefined && code !== "0x";
+      },
+    });
     batcher = createBatcher({
       store,
       publicClient,
@@ -427,6 +559,13 @@ export async function createRelayer({
       options,
       metrics,
       logger,
+      contractWallets: {
+        walletOf: async (action) => {
+          const owner = await slotOwners(action.sessionId, action.party);
+          return owner?.contractWallet ? owner.address : undefined;
+        },
+        reputation,
+      },
     });
     const running = batcher;
     const app = createRelayerApp({
@@ -434,18 +573,14 @@ export async function createRelayer({
       chainId,
       contract,
       relayer: account.address,
-      slotOwners: createSlotOwners({
-        readParties: (sessionId) =>
-          publicClient.readContract({
-            address: contract,
-            abi: roundtableAbi,
-            functionName: "partiesOf",
-            args: [sessionId],
-          }),
-        hasCode: async (address) => {
-          const code = await publicClient.getCode({ address });
-          return code !== undefined && code !== "0x";
-        },
+      slotOwners,
+      checkContractWallet: createContractWalletCheck({
+        validate: createWalletValidationCheck({
+          request: publicClient.request as RpcRequest,
+          contract,
+          relayer: account.address,
+        }),
+        standing: (wallet) => reputation.standing(wallet),
       }),
       simulate: (action, contractWallet) =>
         simulateAction({
@@ -456,7 +591,24 @@ export async function createRelayer({
           contractWallet,
         }),
       clientLimiter: createRateLimiter({ rate: options.clientRate, burst: options.clientBurst }),
+      invalidLimiter: createRateLimiter({
+        rate: options.clientInvalidRate,
+        burst: options.clientInvalidBurst,
+      }),
       partyLimiter: createRateLimiter({ rate: options.partyRate, burst: options.partyBurst }),
+      policy: createServePolicy({
+        chainId,
+        contract,
+        sessions: options.sessions,
+        initiators: options.initiators,
+        readInitiator: (sessionId) =>
+          publicClient.readContract({
+            address: contract,
+            abi: roundtableAbi,
+            functionName: "initiatorOf",
+            args: [sessionId],
+          }),
+      }),
       metrics,
       logger,
       options,
@@ -466,8 +618,22 @@ export async function createRelayer({
     });
     const listening = await new Promise<{ server: Server; info: AddressInfo }>(
       (resolve, reject) => {
-        const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, (info) =>
-          resolve({ server: s as Server, info }),
+        const s = serve(
+          {
+            fetch: app.fetch,
+            hostname: options.host,
+            port: options.port,
+            serverOptions: {
+              headersTimeout: options.headersTimeoutMs,
+              requestTimeout: options.requestTimeoutMs,
+              // Node looks for expired header and request timers this often (30 s by default).
+              connectionsCheckingInterval: Math.max(
+                50,
+                Math.min(1_000, Math.floor(options.headersTimeoutMs / 4)),
+              ),
+            },
+          },
+          (info) => resolve({ server: s as Server, info }),
         ) as Server;
         s.once("error", reject);
       },
@@ -476,6 +642,10 @@ export async function createRelayer({
     // Longer than clients' pooled keep-alive, so that the server never closes a socket a client
     // is about to reuse (the client would see ECONNRESET).
     server.keepAliveTimeout = 65_000;
+    limitConnections(server, options, logger);
+    server.on("drop", (data?: { remoteAddress?: string }) =>
+      logger.warn({ client: data?.remoteAddress }, "connection refused: --max-connections reached"),
+    );
     const { address, port } = listening.info;
     const host = address.includes(":") ? `[${address}]` : address;
     const url = `http://${host}:${port}`;
@@ -496,12 +666,14 @@ export async function createRelayer({
         });
         await batcherToStop.stop();
         store.close();
+        reputation.close();
       },
     };
   } catch (error) {
     await batcher?.stop();
     server?.close();
     store.close();
+    reputation.close();
     throw error;
   }
 }

@@ -13,6 +13,16 @@ export type ActionReason = {
 };
 
 /** One stored action with what became of it. */
+/** What {@link RelayerStore.insertActions} did with one action. */
+export type InsertOutcome =
+  /** Stored now, or stored before under the same id (`stored` says how it stands). */
+  | { ok: true; stored: StoredAction }
+  /** Another action holds its slot (session, party, round, kind): nothing was stored. */
+  | { ok: false; holder: StoredAction };
+
+/** A new action to store. */
+export type NewAction = { id: Hash; action: SignedAction; gas: number; receivedAt: number };
+
 export type StoredAction = {
   id: Hash;
   seq: number;
@@ -81,6 +91,7 @@ CREATE TABLE IF NOT EXISTS actions (
 );
 CREATE INDEX IF NOT EXISTS actions_by_status ON actions (status, seq);
 CREATE INDEX IF NOT EXISTS actions_by_batch ON actions (batch_id);
+CREATE INDEX IF NOT EXISTS actions_by_slot ON actions (session_id, party, round, action);
 CREATE TABLE IF NOT EXISTS batches (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   nonce INTEGER NOT NULL,
@@ -148,6 +159,12 @@ export function openRelayerStore({ path, chainId, contract, relayer }: OpenRelay
        VALUES ($id, $action, $sessionId, $party, $round, $accused, $word, $data, $signature, $gas, 'queued', $receivedAt)`,
     ),
     byId: db.prepare("SELECT * FROM actions WHERE id = ?"),
+    // Every status but rejected holds the slot: a rejected action was not recorded, so the slot
+    // is still open to its party (the contract refused it when its batch ran).
+    slotHolder: db.prepare(
+      `SELECT * FROM actions WHERE session_id = ? AND party = ? AND round = ? AND action = ?
+       AND status != 'rejected' ORDER BY seq LIMIT 1`,
+    ),
     open: db.prepare("SELECT COUNT(*) AS n FROM actions WHERE status IN ('queued', 'sent')"),
     queued: db.prepare("SELECT * FROM actions WHERE status = 'queued' ORDER BY seq LIMIT ?"),
     oldestQueued: db.prepare("SELECT MIN(received_at) AS t FROM actions WHERE status = 'queued'"),
@@ -177,6 +194,9 @@ export function openRelayerStore({ path, chainId, contract, relayer }: OpenRelay
     ),
     finalizeBatch: db.prepare("UPDATE batches SET final = 1 WHERE id = ?"),
     finalizeItems: db.prepare("UPDATE actions SET final = 1 WHERE batch_id = ?"),
+    rejectQueued: db.prepare(
+      "UPDATE actions SET status = 'rejected', reason = ?, final = 1 WHERE id = ? AND status = 'queued'",
+    ),
   };
 
   function toAction(row: Row): StoredAction {
@@ -238,6 +258,18 @@ export function openRelayerStore({ path, chainId, contract, relayer }: OpenRelay
     }
   }
 
+  function slotHolder(
+    action: Pick<SignedAction, "sessionId" | "party" | "round" | "action">,
+  ): StoredAction | undefined {
+    const row = statements.slotHolder.get(
+      action.sessionId.toString(),
+      action.party,
+      action.round,
+      action.action,
+    ) as Row | undefined;
+    return row === undefined ? undefined : toAction(row);
+  }
+
   function batch(id: number): StoredBatch | undefined {
     const row = statements.batchById.get(id) as Row | undefined;
     return row === undefined ? undefined : toBatch(row);
@@ -245,15 +277,18 @@ export function openRelayerStore({ path, chainId, contract, relayer }: OpenRelay
 
   return {
     /**
-     * Stores new actions as queued, in one transaction; an action whose id is
-     * stored already is left as it is. Returns each one as stored. Committed
-     * (synced to disk) when this returns.
+     * Stores new actions as queued, in one transaction. An action whose id is stored already is
+     * left as it is; one whose slot (session, party, round, kind) another stored action holds is
+     * not stored (at most one paid action per slot: threat R10). Committed (synced to disk) when
+     * this returns.
      */
-    insertActions(
-      items: readonly { id: Hash; action: SignedAction; gas: number; receivedAt: number }[],
-    ): StoredAction[] {
+    insertActions(items: readonly NewAction[]): InsertOutcome[] {
       return transaction(() =>
-        items.map(({ id, action, gas, receivedAt }) => {
+        items.map(({ id, action, gas, receivedAt }): InsertOutcome => {
+          const known = statements.byId.get(id) as Row | undefined;
+          if (known !== undefined) return { ok: true, stored: toAction(known) };
+          const holder = slotHolder(action);
+          if (holder !== undefined) return { ok: false, holder };
           statements.insert.run({
             $id: id,
             $action: action.action,
@@ -269,10 +304,12 @@ export function openRelayerStore({ path, chainId, contract, relayer }: OpenRelay
           });
           const row = statements.byId.get(id) as Row | undefined;
           if (row === undefined) throw new Error(`action ${id} vanished right after it was stored`);
-          return toAction(row);
+          return { ok: true, stored: toAction(row) };
         }),
       );
     },
+    /** The stored action that holds `action`'s slot (queued, sent, included or skipped), if any. */
+    slotHolder,
     getAction(id: Hash): StoredAction | undefined {
       const row = statements.byId.get(id) as Row | undefined;
       return row === undefined ? undefined : toAction(row);
@@ -372,6 +409,10 @@ export function openRelayerStore({ path, chainId, contract, relayer }: OpenRelay
         statements.requeue.run(batchId);
       });
     },
+    /** Refuses a queued action without sending it (its contract wallet is banned): final at once. */
+    rejectQueued(id: Hash, reason: ActionReason): void {
+      transaction(() => statements.rejectQueued.run(JSON.stringify(reason), id));
+    },
     /** Enough confirmations: the batch and its items are final. */
     finalize(batchId: number): void {
       transaction(() => {
@@ -406,21 +447,21 @@ export function openRelayerStore({ path, chainId, contract, relayer }: OpenRelay
  * const stored = await insert({ id, action, gas, receivedAt: Date.now() });
  */
 export function createGroupInsert(store: Pick<RelayerStore, "insertActions">) {
-  type Item = { id: Hash; action: SignedAction; gas: number; receivedAt: number };
-  let waiting: { item: Item; resolve(a: StoredAction): void; reject(e: unknown): void }[] = [];
+  let waiting: { item: NewAction; resolve(a: InsertOutcome): void; reject(e: unknown): void }[] =
+    [];
   const flush = () => {
     const group = waiting;
     waiting = [];
     try {
-      const stored = store.insertActions(group.map((g) => g.item));
+      const outcomes = store.insertActions(group.map((g) => g.item));
       group.forEach((g, i) => {
-        g.resolve(stored[i]!);
+        g.resolve(outcomes[i]!);
       });
     } catch (error) {
       for (const g of group) g.reject(error);
     }
   };
-  return (item: Item): Promise<StoredAction> =>
+  return (item: NewAction): Promise<InsertOutcome> =>
     new Promise((resolve, reject) => {
       if (waiting.length === 0) setImmediate(flush);
       waiting.push({ item, resolve, reject });

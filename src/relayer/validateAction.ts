@@ -1,6 +1,8 @@
 import { type Address, type Hash, type Hex, recoverAddress } from "viem";
 import { z } from "zod";
 import { ActionType, type SignedAction } from "../sdk/types.js";
+import type { WalletStanding } from "./reputation.js";
+import type { WalletValidationCheck } from "./traceValidation.js";
 
 const maxUint256 = 2n ** 256n - 1n;
 const byteHex = /^0x(?:[0-9a-fA-F]{2})*$/;
@@ -173,4 +175,55 @@ function isRevert(error: unknown): boolean {
     e = e.cause;
   }
   return false;
+}
+
+/** Whether a contract wallet's action may be relayed; a refusal is answered with its status. */
+export type ContractWalletVerdict =
+  | { ok: true }
+  | { ok: false; status: 400 | 403; code: string; message: string }
+  | { ok: false; status: 503; code: "chain_unavailable"; message: string };
+
+export type CheckContractWallet = (
+  owner: SlotOwner,
+  action: SignedAction,
+) => Promise<ContractWalletVerdict>;
+
+/**
+ * The checks a contract wallet's action passes on top of the simulation (threat R9): the wallet
+ * is not banned (reputation.ts), and its ERC-1271 check, traced, reads nothing the wallet does
+ * not own (traceValidation.ts). An EOA party's action is not checked here.
+ *
+ * @example
+ * const checkWallet = createContractWalletCheck({ validate, standing: reputation.standing });
+ * const verdict = await checkWallet(owner, action);
+ */
+export function createContractWalletCheck({
+  validate,
+  standing,
+}: {
+  validate: WalletValidationCheck;
+  standing(wallet: Address): WalletStanding;
+}): CheckContractWallet {
+  return async (owner, action) => {
+    if (!owner.contractWallet) return { ok: true };
+    if (standing(owner.address) === "banned") {
+      return {
+        ok: false,
+        status: 403,
+        code: "wallet_banned",
+        message: `Party ${action.party} of session ${action.sessionId} is the contract wallet ${owner.address}, which this relayer no longer serves: its items passed the relayer's checks and then failed at inclusion. Submit the action yourself (applySigned from any account, or the wallet's own transaction).`,
+      };
+    }
+    const verdict = await validate({ wallet: owner.address, action });
+    if (verdict.ok) return { ok: true };
+    if (verdict.kind === "chain") {
+      return {
+        ok: false,
+        status: 503,
+        code: "chain_unavailable",
+        message: `The relayer cannot trace the wallet's check now (${verdict.reason}).`,
+      };
+    }
+    return { ok: false, status: 400, code: "wallet_check_refused", message: verdict.message };
+  };
 }

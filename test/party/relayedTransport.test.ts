@@ -224,21 +224,19 @@ describe("createRelayedTransport", () => {
     expect((await acceptanceSenders()).get(2)).to.equal(party.address);
   });
 
-  it("counts 409 already_recorded as recorded once, and distrusts the relayer if asked again", async () => {
+  it("does not count a 409 already_recorded without evidence on chain: the party goes direct", async () => {
     const party = parties[0] as TestParty;
     const relayer = await startFakeRelayer(() => ({
       status: 409,
       body: { error: { code: "already_recorded", message: "slot filled" } },
     }));
     const transport = relayedFor(party, relayer.url);
-    expect(await deliver([transport], acceptOf(0))).to.deep.equal({
-      status: "already-recorded",
-      transport: transport.name,
-    });
-    // The slot is in fact open, so the runner asks again: the relayer's word is not taken twice.
+    // The relayer's word alone is not a delivery (threat R13).
+    const alone = await deliver([transport], acceptOf(0));
+    expect(alone.status).to.equal("failed");
     const again = await deliver([transport, direct(d, party)], acceptOf(0));
     expect(again.status === "delivered" && again.transport).to.equal("direct");
-    expect(relayer.requests).to.have.length(1);
+    expect(relayer.requests).to.have.length(2);
   });
 
   it("names a relayer that does not answer", async () => {

@@ -61,6 +61,8 @@ describe("Relayer", () => {
         ...["--port", String(port), "--db", join(dir.path, "relayer.sqlite")],
         ...["--confirmations", "1", "--max-batch", "8", "--max-batch-age-ms", "30"],
         ...["--poll-interval-ms", "20", "--client-rate", "100000", "--client-burst", "100000"],
+        // The status checks below are hundreds of requests at once from one address.
+        ...["--max-connections-per-ip", "100000"],
         ...["--log-level", "error"],
       ];
       running = await startRelayerProcess(args);

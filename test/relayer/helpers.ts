@@ -2,6 +2,7 @@
 // sessions whose parties sign their acceptances, and HTTP calls to a relayer.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -316,4 +317,37 @@ export async function deployWalletOnAnvil(
     encryptionSecret: encryptionSecretOf(label),
     encryptionKey: encryptionKeyOf(label),
   };
+}
+
+/** POSTs a JSON body to `/v1/actions` from a chosen loopback source address (a distinct client). */
+export function postJsonFrom(
+  url: string,
+  localAddress: string,
+  body: unknown,
+): Promise<{ status: number; retryAfter: string | undefined; body: Record<string, unknown> }> {
+  const text = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      `${url}/v1/actions`,
+      {
+        method: "POST",
+        localAddress,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(text) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => {
+          const retryAfter = res.headers["retry-after"];
+          resolve({
+            status: res.statusCode ?? 0,
+            retryAfter: typeof retryAfter === "string" ? retryAfter : undefined,
+            body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>,
+          });
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end(text);
+  });
 }

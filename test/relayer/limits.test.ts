@@ -274,7 +274,7 @@ describe("Relayer", () => {
       expect(polite.status).to.equal(202);
     });
 
-    it("limits new actions per session and party, and still serves the other parties", async () => {
+    it("relays one action per slot: a party's other acceptances are 409 slot_taken, not charged, and other parties are served", async () => {
       const session = sessions[2]!;
       const party = session.parties[0]!;
       // Three different acceptances by one party (other encryption keys, each with its proof): each
@@ -305,8 +305,9 @@ describe("Relayer", () => {
       const answers = [];
       for (const variant of variants)
         answers.push(await postFrom(relayer.url, "127.0.0.4", variant));
-      expect(answers.map((a) => a.status)).to.deep.equal([202, 202, 429]);
-      expect(answers[2]!.code).to.equal("rate_limited");
+      // One action per slot (threat R10): the first is kept, the others refused before any chain read.
+      expect(answers.map((a) => a.status)).to.deep.equal([202, 409, 409]);
+      expect(answers.slice(1).map((a) => a.code)).to.deep.equal(["slot_taken", "slot_taken"]);
       const other = await postFrom(relayer.url, "127.0.0.4", session.accepts[1]!);
       expect(other.status).to.equal(202);
     });

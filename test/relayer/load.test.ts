@@ -39,6 +39,8 @@ describe("Relayer", () => {
         // Every client is on 127.0.0.1: the per-client limit must not throttle 50 of them.
         clientRate: 1_000_000,
         clientBurst: 1_000_000,
+        // …nor the per-address socket cap: the final checks send thousands of requests at once.
+        maxConnectionsPerIp: 100_000,
         maxBatch: 150,
         maxBatchAgeMs: 50,
       });

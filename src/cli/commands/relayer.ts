@@ -88,11 +88,60 @@ export const relayerCommand = defineCommand({
       valueName: "BYTES",
       description: "largest request body (default 65536)",
     },
+    "client-invalid-rate": {
+      type: "string",
+      valueName: "N",
+      description:
+        "refused requests per second per client address before it must wait (default 2; burst --client-invalid-burst 20)",
+    },
+    "client-invalid-burst": {
+      type: "string",
+      valueName: "N",
+      description: "refused requests a client address may send at once (default 20)",
+    },
+    "headers-timeout-ms": {
+      type: "string",
+      valueName: "MS",
+      description: "close a connection whose request headers take longer (default 10000)",
+    },
+    "request-timeout-ms": {
+      type: "string",
+      valueName: "MS",
+      description:
+        "close a connection whose whole request (headers and body) takes longer (default 30000)",
+    },
+    "max-headers-count": {
+      type: "string",
+      valueName: "N",
+      description: "most request headers read (default 64)",
+    },
+    "max-connections": {
+      type: "string",
+      valueName: "N",
+      description: "most open connections; more are closed at once (default 1024)",
+    },
+    "max-connections-per-ip": {
+      type: "string",
+      valueName: "N",
+      description: "most open connections from one client address (default 64)",
+    },
+    sessions: {
+      type: "string",
+      valueName: "IDS",
+      description: 'serve only these sessions, comma-separated (default "any")',
+    },
+    initiators: {
+      type: "string",
+      valueName: "ADDRESSES",
+      description:
+        'serve only sessions created by these addresses, comma-separated (default "any")',
+    },
     ...keyOptions,
   },
   description: [
     "Listens for parties' EIP-712-signed actions (POST /v1/actions), checks each one (its signer is the slot's party, and the contract would accept it now), stores it durably, and only then answers 202 with its id. Actions go on chain in batch transactions paid by the relayer's key (--key-file); GET /v1/actions/ID tells where one stands. GET /healthz and GET /metrics (Prometheus) are there for operators.",
     'Each option may also come from an environment variable: ROUNDTABLE_RELAYER_ and the flag\'s name in capitals with underscores, such as ROUNDTABLE_RELAYER_MAX_BATCH. Flags win over variables. Listens on 127.0.0.1 only unless --host says otherwise. Prints the URL once ready (with --json, {"url":…}); logs are JSON lines (pino) on stderr. Stops cleanly on SIGINT or SIGTERM; after a crash it carries on from its database.',
+    "It relays only to the one contract it was started for (a body naming another contract or chain is refused with 403). Anyone can create a session whose parties' actions the relayer then pays for: an operator who does not mean to pay for strangers' sessions lists the sessions (--sessions) or initiators (--initiators) it serves; others are refused with 403.",
     "A relayer is a courier, not a trusted party: it cannot alter a signed action, and a party can always submit directly instead. See docs/relayer.md for what a 202 promises.",
   ],
   examples: [
@@ -124,6 +173,15 @@ export const relayerCommand = defineCommand({
           partyBurst: values["party-burst"],
           queueLimit: values["queue-limit"],
           bodyLimit: values["body-limit"],
+          clientInvalidRate: values["client-invalid-rate"],
+          clientInvalidBurst: values["client-invalid-burst"],
+          headersTimeoutMs: values["headers-timeout-ms"],
+          requestTimeoutMs: values["request-timeout-ms"],
+          maxHeadersCount: values["max-headers-count"],
+          maxConnections: values["max-connections"],
+          maxConnectionsPerIp: values["max-connections-per-ip"],
+          sessions: values.sessions,
+          initiators: values.initiators,
         },
         env: context.io.env,
       });
