@@ -11,6 +11,7 @@ import {
   keccak256,
   type Log,
   type Transaction,
+  zeroAddress,
 } from "viem";
 import type { RoundtableEventLog } from "../sdk/actions/getSessionEvents.js";
 import { decodeRoundtableLogs } from "../sdk/actions/internal.js";
@@ -111,6 +112,8 @@ export async function rebuildSession({
   const separator = domainSeparator({ domain: roundtableDomain(chainId, contract) });
   const calldata = sources.calldata ?? createCalldataCache(16);
   const times = await Promise.all(events.map((event) => sources.getBlockTime(event.blockHash)));
+  /** The delegate each party's acceptance named, by party index. */
+  const delegates = new Map<number, Address>();
 
   for (const [i, event] of events.entries()) {
     const at: ChainPosition = {
@@ -133,6 +136,7 @@ export async function rebuildSession({
       summary,
       submitter: origin?.submitter,
       signer: origin?.signer,
+      signedBy: origin?.signedBy,
     });
     const action = actionOf(event, at);
     if (action !== undefined) {
@@ -143,7 +147,16 @@ export async function rebuildSession({
         action,
         sources,
         calldata,
+        // Logs are in chain order: a party's acceptance, naming its delegate, precedes its rounds.
+        delegate: action.kind === "accept" ? undefined : delegates.get(action.party),
       });
+      if (
+        action.kind === "accept" &&
+        action.delegate !== undefined &&
+        action.delegate !== zeroAddress
+      ) {
+        delegates.set(action.party, getAddress(action.delegate));
+      }
       const full: RecordedAction = { ...action, origin };
       if (record.end !== undefined) record.extraEnds.push(at);
       record.actions.push(full);
@@ -338,11 +351,14 @@ async function originOf({
   action,
   sources,
   calldata,
+  delegate,
 }: {
   sessionId: bigint;
   contract: Address;
   separator: Hash;
   action: Omit<RecordedAction, "origin">;
+  /** The delegate this party's acceptance named, for a round action. */
+  delegate: Address | undefined;
   sources: RebuildSources;
   calldata: CalldataCache;
 }): Promise<ActionOrigin> {
@@ -375,6 +391,7 @@ async function originOf({
       submitter: from,
       signer: genuine ? from : undefined,
       signature: genuine ? "sender" : "unknown",
+      signedBy: genuine ? whose(from, action.account, delegate) : undefined,
       signedConfigHash: action.kind === "accept" ? (call.args[2] as Hex) : undefined,
     };
   }
@@ -399,6 +416,18 @@ async function originOf({
       submitter: from,
       signer: recovered,
       signature: "ecdsa",
+      signedBy: "account",
+      signedConfigHash,
+    };
+  }
+  // The delegate before ERC-1271, as the contract checks: a Safe's delegate signs for it.
+  if (recovered !== undefined && delegate !== undefined && isAddressEqual(recovered, delegate)) {
+    return {
+      route: call.route,
+      submitter: from,
+      signer: recovered,
+      signature: "ecdsa",
+      signedBy: "delegate",
       signedConfigHash,
     };
   }
@@ -408,6 +437,7 @@ async function originOf({
       submitter: from,
       signer: action.account,
       signature: "erc1271",
+      signedBy: "account",
       signedConfigHash,
     };
   }
@@ -416,8 +446,20 @@ async function originOf({
     submitter: from,
     signer: recovered,
     signature: "ecdsa",
+    signedBy: undefined,
     signedConfigHash,
   };
+}
+
+/** Whether `signer` is the party's account, its delegate, or neither. */
+function whose(
+  signer: Address,
+  account: Address,
+  delegate: Address | undefined,
+): "account" | "delegate" | undefined {
+  if (isAddressEqual(signer, account)) return "account";
+  if (delegate !== undefined && isAddressEqual(signer, delegate)) return "delegate";
+  return undefined;
 }
 
 /** A block time (seconds) as ISO 8601, for people. */
@@ -430,4 +472,15 @@ function bitmapIndexes(bits: bigint): number[] {
   const out: number[] = [];
   for (let i = 0; bits >> BigInt(i) !== 0n; i++) if ((bits >> BigInt(i)) & 1n) out.push(i);
   return out;
+}
+
+/** The delegate each party's acceptance named, by party index (parties without one are absent). */
+export function namedDelegates(actions: readonly RecordedAction[]): Map<number, Address> {
+  const delegates = new Map<number, Address>();
+  for (const a of actions) {
+    if (a.kind === "accept" && a.delegate !== undefined && a.delegate !== zeroAddress) {
+      delegates.set(a.party, getAddress(a.delegate));
+    }
+  }
+  return delegates;
 }

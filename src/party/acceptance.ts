@@ -8,19 +8,24 @@ import {
   type Address,
   bytesToHex,
   domainSeparator,
+  getAddress,
   type Hex,
+  hashStruct,
   hashTypedData,
   hexToBytes,
   zeroAddress,
   zeroHash,
 } from "viem";
+import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { proveKeyPossession, type RandomSource } from "../protocol/index.js";
 import {
   actionTypedData,
+  decodeAcceptData,
   encodeAcceptData,
   keyProofTypedData,
   roundtableDomain,
 } from "../sdk/eip712.js";
+import { describeMessage } from "../sdk/messagePreimage.js";
 import { sessionFingerprint } from "../sdk/sessionFingerprint.js";
 import { ActionType, type UnsignedAction } from "../sdk/types.js";
 import type { SessionProtocol } from "./protocolRound.js";
@@ -39,6 +44,17 @@ export function newEncryptionSecretKey(random: RandomSource): Uint8Array {
     );
   }
   return secp256k1.utils.randomSecretKey(seed);
+}
+
+/**
+ * A fresh session delegate secret key (32 bytes, secp256k1, from the caller's random source): the
+ * key that signs this party's round actions once its acceptance names the key's address.
+ */
+export const newDelegateSecretKey: (random: RandomSource) => Uint8Array = newEncryptionSecretKey;
+
+/** The session delegate's account (it signs EIP-712 actions and may send transactions). */
+export function delegateAccount(secretKey: Uint8Array): PrivateKeyAccount {
+  return privateKeyToAccount(bytesToHex(secretKey));
 }
 
 /** The 33-byte compressed public key of an encryption secret key, as registered on-chain. */
@@ -107,11 +123,64 @@ export function acceptanceSummary(
       configHash: view.configHash,
     }),
     acceptDigest: hashTypedData(actionTypedData(domain, accept)),
+    ...delegateField(accept),
     domainSeparator: domainSeparator({ domain }),
   };
   if (view.kind === "signing") {
     summary.keySession = config.keySession;
     if (config.message !== zeroHash) summary.message = config.message;
+    summary.messageShown = describeMessage(config.message, config.params);
   }
   return summary;
+}
+
+/**
+ * What an account signs, away from the runner, to accept with a delegate: the EIP-712 typed data
+ * and the three hashes a hardware wallet or a Safe's signers compare on their screens (the domain
+ * separator, the Accept's struct hash, and the digest they combine to).
+ */
+export type AcceptanceSigningRequest = {
+  sessionId: bigint;
+  party: number;
+  /** The party's account: its signature (ECDSA, or its ERC-1271 wallet's) is expected. */
+  account: Address;
+  /** The session delegate the acceptance names. */
+  delegate: Address;
+  typedData: ReturnType<typeof actionTypedData>;
+  domainSeparator: Hex;
+  structHash: Hex;
+  digest: Hex;
+  /** What the party confirmed, for display. */
+  summary: AcceptanceSummary;
+};
+
+/** The signing request of an Accept action, for `account`. */
+export function acceptanceSigningRequest(
+  view: SessionView,
+  account: Address,
+  accept: UnsignedAction,
+  summary: AcceptanceSummary,
+): AcceptanceSigningRequest {
+  const domain = roundtableDomain(view.chainId, view.contract);
+  const typedData = actionTypedData(domain, accept);
+  return {
+    sessionId: view.sessionId,
+    party: accept.party,
+    account,
+    delegate: getAddress(decodeAcceptData(accept.data).delegate),
+    typedData,
+    domainSeparator: domainSeparator({ domain }),
+    structHash: hashStruct({
+      data: typedData.message,
+      primaryType: typedData.primaryType,
+      types: typedData.types,
+    }),
+    digest: hashTypedData(typedData),
+    summary,
+  };
+}
+
+function delegateField(accept: UnsignedAction): { delegate?: Address } {
+  const { delegate } = decodeAcceptData(accept.data);
+  return delegate === zeroAddress ? {} : { delegate: getAddress(delegate) };
 }

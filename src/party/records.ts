@@ -9,6 +9,8 @@
 //
 // Lengths are big-endian. Names, bound to (chain, contract, session, party index) by the store:
 //   encryption-key   this session's encryption secret key (32 bytes)
+//   delegate-key     this session's delegate secp256k1 secret key (32 bytes), when the party runs
+//                    with a delegate: written before the acceptance that names its address
 //   round-<r>        the round-r record
 //   key-share        the encoded key share, under the KEY session's binding and index
 //   config-hash      the configuration hash this party accepted (32 bytes, not secret): every later
@@ -19,6 +21,8 @@ import type { SecretBinding } from "./secretStore.js";
 
 /** The store name of the encryption secret key registered in a session. */
 export const ENCRYPTION_KEY_RECORD = "encryption-key";
+/** The store name of the session delegate's secret key, stored before the Accept that names it. */
+export const DELEGATE_KEY_RECORD = "delegate-key";
 /** The store name of the configuration hash this party accepted, pinned before its Accept. */
 export const CONFIG_HASH_RECORD = "config-hash";
 /** The store name of a key-generation party's key share, under the key session's binding. */

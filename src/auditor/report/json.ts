@@ -4,6 +4,7 @@
 import type { Address, Hash } from "viem";
 import { SessionKind } from "../../sdk/types.js";
 import type { ReportBlock } from "../readChain.js";
+import { namedDelegates } from "../rebuildSession.js";
 import type { SessionAudit } from "../types.js";
 import { idName } from "./names.js";
 
@@ -29,6 +30,7 @@ export function sessionJson(audit: SessionAudit): Record<string, unknown> {
   const keys = new Map(
     record.actions.filter((a) => a.kind === "accept").map((a) => [a.party, a.data]),
   );
+  const delegates = namedDelegates(record.actions);
   return {
     sessionId: audit.sessionId,
     verdict: audit.verdict,
@@ -65,6 +67,7 @@ export function sessionJson(audit: SessionAudit): Record<string, unknown> {
       account,
       accepted: keys.has(index),
       encryptionKey: keys.get(index) ?? null,
+      delegate: delegates.get(index) ?? null,
     })),
     timeline: record.timeline.map((entry) => ({
       event: entry.event,
@@ -73,6 +76,7 @@ export function sessionJson(audit: SessionAudit): Record<string, unknown> {
       round: entry.round ?? null,
       submitter: entry.submitter ?? null,
       signer: entry.signer ?? null,
+      signedBy: entry.signedBy ?? null,
       summary: entry.summary,
     })),
     checks: audit.checks.map((c) => ({
