@@ -54,7 +54,12 @@ function toParseArgsOptions(options: OptionSpecs) {
 }
 
 /** parseArgs' messages, rephrased to name the flag and where to find valid ones. */
-function usageErrorFrom(error: unknown, where: string, options: OptionSpecs): UsageError {
+function usageErrorFrom(
+  error: unknown,
+  where: string,
+  options: OptionSpecs,
+  argv: readonly string[],
+): UsageError {
   const code = (error as NodeJS.ErrnoException).code;
   const message = (error as Error).message;
   const quoted = /'([^']+)'/.exec(message)?.[1] ?? "";
@@ -71,6 +76,14 @@ function usageErrorFrom(error: unknown, where: string, options: OptionSpecs): Us
     const flag = quoted.split(" ")[0] ?? quoted;
     const name = flag.replace(/^-+/, "");
     const spec = options[name] ?? Object.values(options).find((o) => `-${o.short}` === flag);
+    // parseArgs takes "-1" for a flag; no flag of ours takes a negative number.
+    const next = argv[argv.indexOf(flag) + 1];
+    if (spec?.type !== "boolean" && next !== undefined && /^-\d/.test(next)) {
+      return new UsageError(
+        `Invalid ${flag} "${next}": the value must be a positive whole number, such as ${flag} 2. ${help}`,
+        flag,
+      );
+    }
     const text =
       spec?.type === "boolean"
         ? `Flag ${flag} takes no value; write it alone, as ${flag}.`
@@ -145,7 +158,7 @@ export function parseCommandLine(
       allowPositionals: command.positionals.length > 0,
     }) as typeof parsed;
   } catch (error) {
-    throw usageErrorFrom(error, where, options);
+    throw usageErrorFrom(error, where, options, rest);
   }
   if (parsed.values.help !== true) {
     const variadic = command.positionals.at(-1)?.variadic === true;
@@ -177,6 +190,6 @@ function parseGlobalsOnly(argv: readonly string[], where: string): GlobalValues 
       allowPositionals: true,
     }).values as GlobalValues;
   } catch (error) {
-    throw usageErrorFrom(error, where, globalOptions);
+    throw usageErrorFrom(error, where, globalOptions, argv);
   }
 }

@@ -1,4 +1,6 @@
-import { type Hex, hexToString } from "viem";
+import { type Address, type Hex, hexToString } from "viem";
+import type { RoundtablePublicClient } from "../sdk/actions/internal.js";
+import { roundtableAbi } from "../sdk/generated/roundtableAbi.js";
 import { ciphersuiteName, protocolName } from "../sdk/protocolIds.js";
 import { AbortReason, SessionKind } from "../sdk/types.js";
 import { defaultRpcUrl, type GlobalOptions } from "./context.js";
@@ -68,4 +70,37 @@ export function partyRunCommand(
   }
   words.push(`--contract ${contract}`, "--key-file KEY.json", "--store SECRETS_DIR");
   return words.join(" ");
+}
+
+/**
+ * A session's threshold as people read it: "2 of 3" for a key generation; for a signing session,
+ * the key's own threshold and holders, and how many sign ("2 of 3 key, 2 signers"), since
+ * "2 of 2" would misstate the key.
+ */
+export function thresholdText(
+  threshold: number,
+  partyCount: number,
+  keyHolders?: number | undefined,
+): string {
+  if (keyHolders === undefined) return `${threshold} of ${partyCount}`;
+  return `${threshold} of ${keyHolders} key, ${partyCount} signer${partyCount === 1 ? "" : "s"}`;
+}
+
+/** How many parties hold the key of key-generation session `keySession` (undefined if unread). */
+export async function keyHolderCount(
+  publicClient: RoundtablePublicClient,
+  contract: Address,
+  keySession: bigint,
+): Promise<number | undefined> {
+  try {
+    const holders = await publicClient.readContract({
+      address: contract,
+      abi: roundtableAbi,
+      functionName: "partiesOf",
+      args: [keySession],
+    });
+    return holders.length;
+  } catch {
+    return undefined;
+  }
 }

@@ -15,6 +15,7 @@ import {
   RoundtableError,
   type RoundtableErrorName,
   RoundtableInputError,
+  toRoundtableError,
 } from "../sdk/errors.js";
 import { RpcDisagreementError, RpcQuorumUnavailableError } from "../sdk/rpc/rpcErrors.js";
 import { KeyFileError } from "./keyFile.js";
@@ -231,20 +232,15 @@ const partyExitCodes: { readonly [code in PartyErrorCode]: ExitCode } = {
   STOPPED: ExitCode.Interrupted,
 };
 
-function partyError(err: PartyError, rpcUrl: string | undefined): CliError {
+function partyError(err: PartyError): CliError {
   const where = [
     ...(err.party === undefined ? [] : [`party ${err.party}`]),
     ...(err.phase === undefined ? [] : [`phase ${err.phase}`]),
   ];
   const context = where.length > 0 ? ` [session ${err.sessionId}, ${where.join(", ")}]` : "";
+  // An unreachable provider: the runner waited it out as long as the session allowed, and its
+  // message names the provider (redacted) and says to run again; nothing is lost.
   if (err.code === "CHAIN" || err.code === "SUBMIT") {
-    if (isConnectionError(err)) {
-      return new CliError({
-        message: unreachableMessage(rpcUrl ?? "the RPC URL", connectionReason(err)),
-        exitCode: ExitCode.Chain,
-        cause: err,
-      });
-    }
     // A read the contract refused (an unknown session, say) is not fixed by retrying.
     const reverted = err.walk((e) => e instanceof RoundtableContractError);
     if (err.code === "CHAIN" && reverted instanceof RoundtableContractError) {
@@ -318,13 +314,19 @@ export function toCliError(err: unknown, rpcUrl?: string): CliError {
   if (err instanceof SecretStoreError) {
     return new CliError({ message: err.message, exitCode: ExitCode.KeyOrStore, cause: err });
   }
-  if (err instanceof PartyError) return partyError(err, rpcUrl);
+  if (err instanceof PartyError) return partyError(err);
   if (isConnectionError(err)) {
     return new CliError({
       message: unreachableMessage(rpcUrl ?? "the RPC URL", connectionReason(err)),
       exitCode: ExitCode.Chain,
       cause: err,
     });
+  }
+  // A raw viem revert (a read straight through the client) may carry a Roundtable error, such as
+  // RoundtableUnknownSession for a session id that does not exist: say that, not "reverted".
+  if (err instanceof BaseError && !(err instanceof RoundtableError)) {
+    const decoded = toRoundtableError(err);
+    if (decoded instanceof RoundtableContractError) return toCliError(decoded, rpcUrl);
   }
   if (err instanceof RoundtableContractError) {
     return new CliError({

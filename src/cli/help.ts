@@ -48,7 +48,7 @@ export function topLevelHelp(commands: readonly Command[]): string {
     "",
     "Errors are one line on stderr (stack traces with --log-level debug or ROUNDTABLE_DEBUG=1);",
     "with --json, stdout then holds one object { error: { message, exitCode, retryable } }.",
-    "Run `roundtable <command> --help` for a command's flags.",
+    "Run `roundtable <command> --help` for a command's flags, `roundtable --version` for the version.",
   ].join("\n");
 }
 

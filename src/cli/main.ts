@@ -2,6 +2,8 @@
 // own file under commands/, and turns whatever it throws into one line on
 // stderr and a documented exit code. Run through bin/roundtable.js (or
 // `npm run roundtable -- …`), which uses the project's Node and tsx.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { parseCommandLine } from "./argv.js";
 import type { Command } from "./command.js";
 import { auditCommand } from "./commands/audit.js";
@@ -29,6 +31,7 @@ import { isEntryPoint } from "./entryPoint.js";
 import { ExitCode, toCliError, UsageError } from "./errors.js";
 import { commandHelp, groupHelp, topLevelHelp } from "./help.js";
 import { toJson } from "./output.js";
+import { projectRoot } from "./project.js";
 
 const commands: readonly Command[] = [
   chainCommand,
@@ -47,6 +50,12 @@ const commands: readonly Command[] = [
   demoCommand,
 ];
 
+/** The version in the project's package.json, which `roundtable --version` prints. */
+async function packageVersion(): Promise<string> {
+  const text = await readFile(join(projectRoot, "package.json"), "utf8");
+  return (JSON.parse(text) as { version: string }).version;
+}
+
 /** Runs one command line and returns its exit code; never throws. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let options: GlobalOptions | undefined;
@@ -62,6 +71,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     controller.abort(new Error(`received ${signal}`));
   };
   try {
+    if (argv.length === 1 && argv[0] === "--version") {
+      io.stdout.write(`${await packageVersion()}\n`);
+      return ExitCode.Success;
+    }
     const line = parseCommandLine(argv, commands);
     options = resolveGlobalOptions(line.values, io.env);
     // Help that was asked for goes to stdout; help instead of a command is a usage error, on stderr.

@@ -38,6 +38,18 @@ export function parseSessionId(value: string, flag: string): bigint {
   return id;
 }
 
+/**
+ * Mixed-case hex is an EIP-55 checksum: when it does not match, the address holds a typo (or was
+ * mangled), and a session would invite an account nobody holds. All-lowercase or all-uppercase
+ * hex carries no checksum, and is taken as it is.
+ */
+function checksumProblem(value: string): string | undefined {
+  const digits = value.slice(2);
+  const unchecked = digits === digits.toLowerCase() || digits === digits.toUpperCase();
+  if (unchecked || isAddress(value, { strict: true })) return undefined;
+  return `${quote(value)} has a wrong EIP-55 checksum (its mix of upper and lower case), so it likely holds a typo; the correctly checksummed form of the same hex digits is ${getAddress(value)}. Check the address with its owner before using it`;
+}
+
 export function parseAddress(value: string, flag: string): Address {
   if (!isAddress(value, { strict: false })) {
     throw new UsageError(
@@ -45,6 +57,8 @@ export function parseAddress(value: string, flag: string): Address {
       flag,
     );
   }
+  const problem = checksumProblem(value);
+  if (problem !== undefined) throw new UsageError(`Invalid ${label(flag)}: ${problem}.`, flag);
   return getAddress(value);
 }
 
@@ -61,6 +75,10 @@ export function parseAddressList(value: string, flag: string): Address[] {
         `Invalid ${flag}: item ${i + 1} ${quote(item)} is not an address (0x followed by 40 hex digits); expected ${valid}.`,
         flag,
       );
+    }
+    const problem = checksumProblem(item);
+    if (problem !== undefined) {
+      throw new UsageError(`Invalid ${flag}: item ${i + 1} ${problem}.`, flag);
     }
     return getAddress(item);
   });

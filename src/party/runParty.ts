@@ -9,6 +9,7 @@ import { decodeKeyShare, type KeyShare, ProtocolError, secureRandom } from "../p
 import { expireSession } from "../sdk/actions/expireSession.js";
 import type { RoundtablePublicClient, RoundtableWalletClient } from "../sdk/actions/internal.js";
 import { commitmentOf } from "../sdk/commitmentOf.js";
+import { actionTypedData, roundtableDomain } from "../sdk/eip712.js";
 import { RoundtableContractError, toRoundtableError } from "../sdk/errors.js";
 import { roundtableAbi } from "../sdk/generated/roundtableAbi.js";
 import type { TrustedBlock } from "../sdk/proofs/headerChain.js";
@@ -22,9 +23,13 @@ import {
   type UnsignedAction,
 } from "../sdk/types.js";
 import {
+  type AcceptanceSigningRequest,
   acceptAction,
+  acceptanceSigningRequest,
   acceptanceSummary,
+  delegateAccount,
   encryptionPublicKey,
+  newDelegateSecretKey,
   newEncryptionSecretKey,
 } from "./acceptance.js";
 import { ChainProofs } from "./chainProofs.js";
@@ -35,6 +40,7 @@ import { computeRound, type SessionProtocol, sessionProtocol } from "./protocolR
 import {
   bindingOf,
   CONFIG_HASH_RECORD,
+  DELEGATE_KEY_RECORD,
   decodeRoundRecord,
   ENCRYPTION_KEY_RECORD,
   encodeRoundRecord,
@@ -42,9 +48,15 @@ import {
   type RoundRecord,
   roundRecordName,
 } from "./records.js";
+import { formatSeconds, type Outage, outageOf, outageWait } from "./rpcOutage.js";
 import type { SecretBinding, SecretStore } from "./secretStore.js";
 import { readSessionView, type SessionView } from "./sessionView.js";
-import { createDirectTransport, deliver, type Transport } from "./transport.js";
+import {
+  type ActionAuthority,
+  createDirectTransport,
+  deliver,
+  type Transport,
+} from "./transport.js";
 import type { AcceptanceSummary, PartyOutcome, PartyProgress } from "./types.js";
 import {
   signingKeyProblem,
@@ -53,12 +65,26 @@ import {
   verifyView,
 } from "./verifyView.js";
 
+export type { AcceptanceSigningRequest } from "./acceptance.js";
 export type { AcceptanceSummary, PartyOutcome, PartyProgress } from "./types.js";
 
 export type RunPartyParameters = {
   publicClient: RoundtablePublicClient;
-  /** The party's wallet: its account is the party. */
-  walletClient: RoundtableWalletClient;
+  /**
+   * The party's wallet: its account is the party, it sends (or, with a delegate, signs) the
+   * acceptance and pays for direct transactions. Optional only with `account` and a `delegate`
+   * whose acceptance is signed away from the runner (a Safe, a hardware wallet elsewhere).
+   */
+  walletClient?: RoundtableWalletClient | undefined;
+  /** The party's account, when no `walletClient` holds it. @default walletClient's account */
+  account?: Address | undefined;
+  /**
+   * Run with a session delegate: a key made on acceptance and kept in the store (encrypted, before
+   * the acceptance that names it is sent), which signs every later action of this party, so the
+   * account signs once per session. A delegated action goes as a SignedAction through the
+   * transports: a relayer, the delegate's own transaction (it needs gas), or the wallet's.
+   */
+  delegate?: boolean | DelegateOptions | undefined;
   /** The Roundtable contract. */
   address: Address;
   sessionId: bigint;
@@ -88,6 +114,16 @@ export type RunPartyParameters = {
    * cannot serve logs that the chain does not hold without forging the chain itself.
    */
   proofs?: { trustedBlock: TrustedBlock } | undefined;
+};
+
+/** How a delegated party's acceptance is signed. */
+export type DelegateOptions = {
+  /**
+   * Returns the account's signature over the acceptance (ECDSA, or an ERC-1271 wallet's), made away
+   * from the runner; it is checked before anything is sent. The delegate key is stored before this
+   * is called, so a later run presents the same request. @default the walletClient signs it
+   */
+  signAcceptance?: ((request: AcceptanceSigningRequest) => Promise<Hex>) | undefined;
 };
 
 /** Deliveries of one action tried while it stays due, before the run stops. */
@@ -141,17 +177,21 @@ class PartyRun {
   readonly #proofs: ChainProofs | undefined;
   /** Deliveries claimed per step that the chain has not shown yet (see #act). */
   readonly #claims = new Map<string, number>();
+  /** The chain's clock at the last read: its block's timestamp, and when it was read here. */
+  #chainClock: { seconds: number; localMs: number } | undefined;
+  /** Whether the provider was last seen down (to say once that it is back). */
+  #outage = false;
 
   constructor(p: RunPartyParameters) {
     this.#p = p;
-    this.#account = p.walletClient.account.address;
-    this.#transports = p.transports ?? [
-      createDirectTransport({
-        publicClient: p.publicClient,
-        walletClient: p.walletClient,
-        address: p.address,
-      }),
-    ];
+    const account = p.account ?? p.walletClient?.account.address;
+    if (account === undefined) {
+      throw new TypeError(
+        "runParty needs the party's account: pass its walletClient, or its address as account.",
+      );
+    }
+    this.#account = account;
+    this.#transports = p.transports ?? defaultTransports(p);
     this.#random = p.random ?? secureRandom;
     this.#interval = p.pollingInterval ?? 1000;
     this.#proofs =
@@ -236,9 +276,19 @@ class PartyRun {
     const secret =
       (await this.#get(view, binding, ENCRYPTION_KEY_RECORD)) ??
       newEncryptionSecretKey(this.#random);
-    const accept = acceptAction(view, self, secret, this.#random);
+    // The delegate key is reused like the encryption key: a signature made away from the runner
+    // for its address must stay good across runs.
+    const storedDelegate = this.#delegated
+      ? await this.#get(view, binding, DELEGATE_KEY_RECORD)
+      : undefined;
+    const delegateKey = this.#delegated
+      ? (storedDelegate ?? newDelegateSecretKey(this.#random))
+      : undefined;
+    const delegate = delegateKey === undefined ? undefined : delegateAccount(delegateKey);
+    const accept = acceptAction(view, self, secret, this.#random, delegate?.address);
+    const summary = acceptanceSummary(view, protocol, accept);
     if (step.needsConfirmation) {
-      const accepted = await this.#p.confirm(acceptanceSummary(view, protocol, accept));
+      const accepted = await this.#p.confirm(summary);
       if (!accepted) {
         throw this.#error(
           "REFUSED",
@@ -251,8 +301,91 @@ class PartyRun {
     // The secret must be durable before its public key is registered, and the configuration this
     // party accepted is pinned: every later step checks what it reads against it.
     if (step.newEncryptionKey) await this.#put(view, binding, ENCRYPTION_KEY_RECORD, secret);
+    if (delegateKey !== undefined && storedDelegate === undefined) {
+      await this.#put(view, binding, DELEGATE_KEY_RECORD, delegateKey);
+    }
     await this.#put(view, binding, CONFIG_HASH_RECORD, hexToBytes(view.configHash));
-    await this.#act(view, step, accept, "accepted and registered an encryption key");
+    if (delegate === undefined) {
+      await this.#act(view, step, accept, "accepted and registered an encryption key");
+      return;
+    }
+    const signature = await this.#signAcceptance(view, accept, summary);
+    await this.#act(
+      view,
+      step,
+      accept,
+      `accepted, registered an encryption key and named delegate ${delegate.address}`,
+      { signature, delegate },
+    );
+  }
+
+  /** Whether this run names a delegate in its acceptance. */
+  get #delegated(): boolean {
+    return this.#p.delegate !== undefined && this.#p.delegate !== false;
+  }
+
+  /**
+   * The account's signature over the acceptance: from `signAcceptance` (away from the runner) or
+   * the wallet, checked against the account (ECDSA or ERC-1271, at the latest block) before use.
+   */
+  async #signAcceptance(
+    view: SessionView,
+    accept: UnsignedAction,
+    summary: AcceptanceSummary,
+  ): Promise<Hex> {
+    const request = acceptanceSigningRequest(view, this.#account, accept, summary);
+    const options = typeof this.#p.delegate === "object" ? this.#p.delegate : {};
+    const wallet = this.#p.walletClient;
+    let signature: Hex;
+    if (options.signAcceptance !== undefined) signature = await options.signAcceptance(request);
+    else if (wallet !== undefined) {
+      signature = await wallet.signTypedData({ account: wallet.account, ...request.typedData });
+    } else {
+      throw this.#error(
+        "REFUSED",
+        `Nothing can sign party ${accept.party}'s acceptance of session ${view.sessionId}: give the account's wallet, or a signAcceptance for a signature made elsewhere. Nothing was sent.`,
+      );
+    }
+    this.#throwIfStopped();
+    const valid = await this.#p.publicClient
+      .verifyHash({ address: this.#account, hash: request.digest, signature })
+      .catch(() => false);
+    if (!valid) {
+      throw this.#error(
+        "REFUSED",
+        `The acceptance signature given is not account ${this.#account}'s over digest ${request.digest} (domain separator ${request.domainSeparator}, struct hash ${request.structHash}): neither its ECDSA signature nor one its ERC-1271 wallet accepts. Nothing was sent; sign that digest with the party's account and run again.`,
+      );
+    }
+    return signature;
+  }
+
+  /**
+   * The signature of a round action by this party's delegate, when its acceptance on chain named
+   * one. The store must hold that delegate's key; without it the account signs (if a wallet runs).
+   */
+  async #delegateAuthority(
+    view: SessionView,
+    action: UnsignedAction,
+  ): Promise<ActionAuthority | undefined> {
+    const named = view.delegates[action.party];
+    if (named === undefined) return undefined;
+    const key = await this.#get(
+      view,
+      this.#binding(view.sessionId, action.party),
+      DELEGATE_KEY_RECORD,
+    );
+    const delegate = key === undefined ? undefined : delegateAccount(key);
+    if (delegate !== undefined && delegate.address.toLowerCase() === named.toLowerCase()) {
+      const signature = await delegate.signTypedData(
+        actionTypedData(roundtableDomain(view.chainId, view.contract), action),
+      );
+      return { signature, delegate };
+    }
+    if (this.#p.walletClient !== undefined) return undefined;
+    throw this.#error(
+      "STORE",
+      `Party ${action.party}'s acceptance of session ${view.sessionId} named delegate ${named}, but the secret store holds ${delegate === undefined ? "no delegate key" : `the key of ${delegate.address}`}, and no wallet of the account is given to sign instead. Run with the store used to accept, or with the account's key file.`,
+    );
   }
 
   async #send(view: SessionView, step: Extract<PartyStep, { kind: "send" }>): Promise<void> {
@@ -347,6 +480,7 @@ class PartyRun {
     step: PartyStep,
     action: UnsignedAction,
     what: string,
+    accountSigned?: ActionAuthority,
   ): Promise<void> {
     // A transport's "delivered" counts only once the verified chain shows the action: a step
     // still due after a claimed delivery was not delivered (a swallowed transaction, a faked
@@ -364,9 +498,12 @@ class PartyRun {
     for (let wait = 0; wait < claims; wait++) await this.#sleep();
     const shift = Math.floor(claims / 2) % count;
     const order = [...this.#transports.slice(shift), ...this.#transports.slice(0, shift)];
-    for (let attempt = 1; ; attempt++) {
+    let outages = 0;
+    for (let attempt = 1; ; ) {
       this.#throwIfStopped();
-      const delivery = await deliver(order, action);
+      // Signed afresh on each attempt, never logged: ECDSA by the delegate is deterministic.
+      const authority = accountSigned ?? (await this.#delegateAuthority(view, action));
+      const delivery = await deliver(order, action, authority);
       if (delivery.status !== "failed") {
         this.#claims.set(key, claims + 1);
         this.#progress(view, `${what} (${delivery.transport})`);
@@ -376,9 +513,19 @@ class PartyRun {
       const now = await this.#read();
       const next = planStep(now, await this.#local(now));
       if (stepKey(next) !== stepKey(step)) return;
+      // A provider (or relayer) that does not answer costs no attempt: wait, growing the wait,
+      // until the deadline by the chain's clock.
+      if (
+        delivery.errors.every(({ error }) => outageOf(error) !== undefined) &&
+        this.#chainNow() < now.deadline
+      ) {
+        await this.#sleep(outageWait(this.#interval, ++outages));
+        continue;
+      }
       // Still due: the failure may be a race (a gas estimate made just before another party's
       // action made this one open the next phase, which costs more), so try a few times.
       if (attempt < MAX_DELIVERY_ATTEMPTS) {
+        attempt++;
         await this.#sleep();
         continue;
       }
@@ -395,7 +542,7 @@ class PartyRun {
 
   /** Ends an expired session, or reports the outcome the chain implies if that fails. */
   async #expire(view: SessionView, blame: number[]): Promise<PartyOutcome | undefined> {
-    if (this.#p.expire !== false) {
+    if (this.#p.expire !== false && this.#p.walletClient !== undefined) {
       try {
         await expireSession({
           publicClient: this.#p.publicClient,
@@ -492,7 +639,7 @@ class PartyRun {
   async #cleanup(view: SessionView): Promise<void> {
     if (view.self === undefined) return;
     const binding = this.#binding(view.sessionId, view.self);
-    const names = [ENCRYPTION_KEY_RECORD];
+    const names = [ENCRYPTION_KEY_RECORD, DELEGATE_KEY_RECORD];
     for (let round = 1; round <= view.roundCount; round++) names.push(roundRecordName(round));
     for (const name of names) {
       try {
@@ -507,6 +654,7 @@ class PartyRun {
 
   async #read(): Promise<SessionView> {
     let untrusted = 0;
+    let outageSince: number | undefined;
     for (let failures = 1; ; failures++) {
       try {
         this.#chainId ??= await this.#p.publicClient.getChainId();
@@ -518,8 +666,15 @@ class PartyRun {
           chainId: this.#chainId,
           previous: this.#view,
         });
+        // Countdowns and deadlines go by the chain's clock, which may run apart from this one's.
+        const block = await this.#p.publicClient.getBlock({ blockNumber: view.blockNumber });
         await this.#verify(view);
+        this.#chainClock = { seconds: Number(block.timestamp), localMs: Date.now() };
         this.#view = view;
+        if (this.#outage) {
+          this.#outage = false;
+          this.#progress(view, "the RPC provider answers again; carrying on");
+        }
         return view;
       } catch (error) {
         if (error instanceof PartyError) {
@@ -541,10 +696,23 @@ class PartyRun {
           );
         }
         const reason = toRoundtableError(error);
-        if (reason instanceof RoundtableContractError || failures >= MAX_READ_FAILURES) {
+        if (reason instanceof RoundtableContractError) {
           throw this.#error(
             "CHAIN",
             `Could not read session ${this.#p.sessionId}: ${reason.shortMessage}`,
+            { cause: error },
+          );
+        }
+        const outage = outageOf(error);
+        if (outage !== undefined) {
+          outageSince ??= Date.now();
+          await this.#waitOutOutage(outage, failures, outageSince, error);
+          continue;
+        }
+        if (failures >= MAX_READ_FAILURES) {
+          throw this.#error(
+            "CHAIN",
+            `Could not read session ${this.#p.sessionId}: ${reason.shortMessage}. Run again to resume; nothing is lost.`,
             { cause: error },
           );
         }
@@ -552,6 +720,53 @@ class PartyRun {
         this.#throwIfStopped();
       }
     }
+  }
+
+  /**
+   * Waits before the next read while the provider does not answer: the wait doubles, and the
+   * run goes on until the current phase's deadline by the chain's clock (or, before the first
+   * read, a few tries), since the session needs nothing from this party after it.
+   */
+  async #waitOutOutage(
+    outage: Outage,
+    attempt: number,
+    since: number,
+    error: unknown,
+  ): Promise<void> {
+    const view = this.#view;
+    const down = formatSeconds((Date.now() - since) / 1000);
+    const secondsLeft = view === undefined ? 0 : view.deadline - this.#chainNow();
+    if (view === undefined ? attempt >= MAX_READ_FAILURES : secondsLeft <= 0) {
+      const deadline =
+        view === undefined
+          ? ""
+          : `, and the deadline ${new Date(view.deadline * 1000).toISOString()} has passed by the chain's clock`;
+      throw this.#error(
+        "CHAIN",
+        `Could not read session ${this.#p.sessionId}: the RPC provider ${outage.provider} has not answered for ${down} (${outage.reason})${deadline}. Run again to resume; nothing is lost.`,
+        { cause: error },
+      );
+    }
+    const wait =
+      view === undefined
+        ? outageWait(this.#interval, attempt)
+        : Math.min(outageWait(this.#interval, attempt), Math.ceil(secondsLeft * 1000));
+    if (view !== undefined) {
+      this.#progress(
+        view,
+        `the RPC provider ${outage.provider} is unreachable (${outage.reason}) for ${down}; retrying in ${formatSeconds(wait / 1000)}, until the deadline`,
+      );
+    }
+    this.#outage = true;
+    await this.#sleep(wait);
+    this.#throwIfStopped();
+  }
+
+  /** Now, by the chain's clock: the last block read, plus the local time since it was read. */
+  #chainNow(): number {
+    const clock = this.#chainClock;
+    if (clock === undefined) return Date.now() / 1000;
+    return clock.seconds + Math.max(0, Date.now() - clock.localMs) / 1000;
   }
 
   /**
@@ -643,6 +858,7 @@ class PartyRun {
       acted,
       partyCount: state.partyCount,
       deadline: new Date(state.deadline * 1000),
+      chainTime: new Date(this.#chainNow() * 1000),
     });
     return false;
   }
@@ -750,6 +966,7 @@ class PartyRun {
       acted: view.acted.filter(Boolean).length,
       partyCount: view.parties.length,
       deadline: new Date(view.deadline * 1000),
+      chainTime: new Date(this.#chainNow() * 1000),
       ...(note === undefined ? {} : { note }),
     });
   }
@@ -761,7 +978,7 @@ class PartyRun {
     this.#p.onProgress?.(progress);
   }
 
-  #sleep(): Promise<void> {
+  #sleep(milliseconds = this.#interval): Promise<void> {
     const signal = this.#p.signal;
     return new Promise((resolve) => {
       if (signal?.aborted) return resolve();
@@ -770,7 +987,7 @@ class PartyRun {
         signal?.removeEventListener("abort", done);
         resolve();
       };
-      const timer = setTimeout(done, this.#interval);
+      const timer = setTimeout(done, milliseconds);
       signal?.addEventListener("abort", done, { once: true });
     });
   }
@@ -813,6 +1030,20 @@ class PartyRun {
       cause: extra.cause,
     });
   }
+}
+
+/**
+ * The transports when the caller gives none: the wallet sends (and pays), and with a delegate the
+ * delegate first sends its own signed actions, the wallet paying if the delegate has no gas.
+ */
+function defaultTransports(p: RunPartyParameters): Transport[] {
+  const base = { publicClient: p.publicClient, address: p.address };
+  const wallet =
+    p.walletClient === undefined
+      ? []
+      : [createDirectTransport({ ...base, walletClient: p.walletClient })];
+  if (p.delegate === undefined || p.delegate === false) return wallet;
+  return [createDirectTransport({ ...base, payer: "delegate" }), ...wallet];
 }
 
 /** Said when an end is not confirmed: the round secrets stay (encrypted) in the store. */

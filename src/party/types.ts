@@ -30,12 +30,19 @@ export type AcceptanceSummary = {
   sessionFingerprint: Hex;
   /** The EIP-712 digest of this party's Accept (session, configuration hash, encryption key). */
   acceptDigest: Hex;
+  /** The session delegate this acceptance names: it signs every later action of this party. */
+  delegate?: Address;
   /** The contract's EIP-712 domain separator, to compare with what a hardware wallet shows. */
   domainSeparator?: Hex;
   /** Signing only: the key-generation session whose key signs. */
   keySession?: bigint;
   /** Signing only: the 32-byte digest to sign. */
   message?: Hex;
+  /**
+   * Signing only: what the digest is of, as a person reads it (the configuration's preimage, which
+   * the runner has checked hashes to `message`), or a warning that it is opaque.
+   */
+  messageShown?: string[];
 };
 
 /** Where a session stands, for a progress line. */
@@ -49,6 +56,8 @@ export type PartyProgress = {
   partyCount: number;
   /** When the phase closes. */
   deadline: Date;
+  /** Now by the chain's clock (the last block read, plus the time since), for countdowns. */
+  chainTime?: Date;
   /** What this party just did or waits for; never secret. */
   note?: string;
 };

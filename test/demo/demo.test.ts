@@ -80,10 +80,15 @@ function checkSummary(summary: Record<string, unknown>, extra: readonly string[]
   ]);
   expect(summary.chainId).to.equal(31337);
   expect(summary.contract).to.match(/^0x[0-9a-fA-F]{40}$/);
-  expect(summary.keygenSession).to.be.a("number").and.be.greaterThan(0);
+  // Session ids are decimal strings in every JSON output.
+  expect(summary.keygenSession)
+    .to.be.a("string")
+    .and.match(/^[1-9][0-9]*$/);
   expect(summary.signingSession)
-    .to.be.a("number")
-    .and.be.greaterThan(summary.keygenSession as number);
+    .to.be.a("string")
+    .and.match(/^[1-9][0-9]*$/);
+  expect(BigInt(summary.signingSession as string) > BigInt(summary.keygenSession as string)).to.be
+    .true;
   expect(summary.groupPublicKey).to.match(hex(32));
   expect(summary.message).to.match(hex(32));
   expect(summary.signature).to.match(hex(64));

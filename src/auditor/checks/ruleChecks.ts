@@ -7,6 +7,7 @@ import { hashSessionConfig } from "../../sdk/hashSessionConfig.js";
 import { sessionConfigProblem } from "../../sdk/sessionConfigProblem.js";
 import { transcriptOf } from "../../sdk/transcript.js";
 import { phaseName } from "../../sdk/types.js";
+import { namedDelegates } from "../rebuildSession.js";
 import type { ChainPosition, RecordedAction } from "../types.js";
 import { type CheckContext, type CheckOutput, output, partiesText } from "./checkContext.js";
 
@@ -108,9 +109,13 @@ function signerCheck(
   const { created } = context.record;
   if (created === undefined) return missingCreation(id);
   if (actions.length === 0) return output(id, "not-applicable", `No ${what} recorded`);
+  // The delegate each party's own acceptance named: the only other key that may sign its rounds
+  // (never an acceptance: the account accepts).
+  const delegates = namedDelegates(context.record.actions);
   const bad: string[] = [];
   const rows = actions.map((a) => {
     const account = created.config.parties[a.party];
+    const delegate = a.kind === "accept" ? undefined : delegates.get(a.party);
     // A direct action's signer is recovered from its transaction's signature: none means the
     // transaction as the provider served it was never signed by its sender (a forged record).
     // A batch or applySigned call that carries no signed item matching the event is not where
@@ -121,11 +126,19 @@ function signerCheck(
         a.origin.route === "batch" ||
         a.origin.route === "applySigned") &&
       a.origin.signer === undefined;
+    const signedBy =
+      a.origin.signer === undefined || account === undefined
+        ? undefined
+        : isAddressEqual(a.origin.signer, account)
+          ? "account"
+          : delegate !== undefined && isAddressEqual(a.origin.signer, delegate)
+            ? "delegate"
+            : undefined;
     const ok =
       account !== undefined &&
       isAddressEqual(account, a.account) &&
       !forged &&
-      (a.origin.signer === undefined || isAddressEqual(a.origin.signer, account));
+      (a.origin.signer === undefined || signedBy !== undefined);
     if (forged) {
       bad.push(
         a.origin.route === "direct"
@@ -134,7 +147,7 @@ function signerCheck(
       );
     } else if (!ok) {
       bad.push(
-        `party ${a.party}'s ${a.kind} in transaction ${a.at.transactionHash} was ${a.origin.route === "direct" ? "sent" : "signed"} by ${a.origin.signer ?? a.account}, not by its account ${account ?? "(none)"}`,
+        `party ${a.party}'s ${a.kind} in transaction ${a.at.transactionHash} was ${a.origin.route === "direct" ? "sent" : "signed"} by ${a.origin.signer ?? a.account}, not by its account ${account ?? "(none)"}${delegate === undefined ? (a.kind === "accept" ? " (an acceptance is the account's alone)" : " (its acceptance named no delegate)") : ` nor by the delegate ${delegate} its acceptance named`}`,
       );
     }
     return {
@@ -144,14 +157,18 @@ function signerCheck(
       route: a.origin.route,
       submitter: a.origin.submitter,
       signer: a.origin.signer ?? null,
+      signedBy: signedBy ?? null,
+      delegate: (a.kind === "accept" ? a.delegate : delegate) ?? null,
       signature: a.origin.signature,
       ...position(a.at),
     };
   });
   const wallets = rows.filter((r) => r.signature === "erc1271").length;
+  const delegated = rows.filter((r) => r.signedBy === "delegate").length;
   const hidden = rows.filter((r) => r.route === "unknown").length;
   const notes = [
     ...(wallets > 0 ? [`${wallets} by ERC-1271 wallets (contract-verified)`] : []),
+    ...(delegated > 0 ? [`${delegated} by the delegates their acceptances named`] : []),
     ...(hidden > 0
       ? [
           `${hidden} through another contract (signer checked by Roundtable, bound by the transcript)`,
@@ -162,7 +179,7 @@ function signerCheck(
   return output(
     id,
     "pass",
-    `Every ${one} is from its party's account${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`,
+    `Every ${one} is from its party's account${id === "action.signer" ? " or its delegate" : ""}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`,
     { actions: rows },
   );
 }
@@ -344,7 +361,7 @@ function endMismatch({ record, replay }: CheckContext): string | undefined {
   if (end.reason === "expired")
     return end.at.time > replay.deadline
       ? undefined
-      : `The session was expired at time ${end.at.time}, not after its deadline ${replay.deadline}`;
+      : `The session was expired at ${isoTime(end.at.time)}, not after its deadline ${isoTime(replay.deadline)}`;
   return `The session was aborted (${end.reason}) without the actions that cause it`;
 }
 
@@ -370,7 +387,7 @@ export function checkActionBeforeDeadline(context: CheckContext): CheckOutput {
       late
         .map(
           (l) =>
-            `party ${l.party}'s ${l.kind} at time ${l.at.time} came after the deadline ${l.deadline}`,
+            `party ${l.party}'s ${l.kind} at ${isoTime(l.at.time)} came after the deadline ${isoTime(l.deadline)}`,
         )
         .join("; "),
       evidence,
@@ -428,7 +445,7 @@ export function checkExpiryBlame(context: CheckContext): CheckOutput {
     party,
     account: record.created?.config.parties[party],
     kind: "silent" as const,
-    summary: `Party ${party} did not act in round ${replay.round} before the deadline ${replay.deadline}`,
+    summary: `Party ${party} did not act in round ${replay.round} before the deadline ${isoTime(replay.deadline)}`,
   }));
   return output(
     "expiry.blame",
@@ -550,4 +567,9 @@ function show(key: string, value: unknown): string {
   if (value === null) return "-";
   if (key === "phase") return phaseName(Number(value));
   return String(value);
+}
+
+/** A block time (unix seconds) as ISO 8601, as findings are read by people. */
+function isoTime(seconds: bigint | number): string {
+  return new Date(Number(seconds) * 1000).toISOString().replace(".000Z", "Z");
 }

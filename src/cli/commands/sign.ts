@@ -1,8 +1,8 @@
-import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
+import { zeroAddress } from "viem";
 import { keyOptions } from "../account.js";
 import { type CommandInput, defineCommand, type OptionSpecs } from "../command.js";
 import { UsageError } from "../errors.js";
+import { parseAddressList } from "../parse.js";
 import { sessionCreateCommand } from "./session/create.js";
 
 /**
@@ -30,7 +30,8 @@ export const signCommand = defineCommand({
     text: {
       type: "string",
       valueName: "TEXT",
-      description: "or a text: its SHA-256 digest is what is signed",
+      description:
+        "or a text, carried in the session: every signer is shown it and checks its digest",
     },
     acceptance: {
       type: "string",
@@ -45,7 +46,7 @@ export const signCommand = defineCommand({
   },
   description: [
     "Creates a FROST signing session with the key of --key-session: its signers (at least the key's threshold of its holders) then each run `roundtable party run` with the store that holds their key share, and agree on the signature (BIP-340 with the default ciphersuite).",
-    "Pass the 32-byte digest with --message, or a text with --text, whose SHA-256 digest is signed.",
+    'Pass a text with --text: the session carries it, every signer\'s runner shows it and checks that the message is its digest (a BIP-340 tagged hash, "Roundtable/text/v1"). Or pass a 32-byte digest with --message: signers are told it is opaque.',
   ],
   examples: [
     'roundtable sign --key-file me.json --key-session 1 --signers 0xA…,0xC… --text "release v1.2.0"',
@@ -58,24 +59,32 @@ export const signCommand = defineCommand({
         "--signers",
       );
     }
+    // Checked here, in a signer's words: create's own checks would name --parties.
+    const signerList = parseAddressList(values.signers, "--signers");
+    const zero = signerList.indexOf(zeroAddress);
+    if (zero >= 0) {
+      throw new UsageError(
+        `Invalid --signers: item ${zero + 1} is the zero address ${zeroAddress}, which holds no key share. Give the addresses of the key's holders (\`roundtable session show KEY_SESSION\` lists them).`,
+        "--signers",
+      );
+    }
+    if (new Set(signerList).size < 2) {
+      throw new UsageError(
+        `Invalid --signers: ${signerList.length === 1 ? "one signer" : "the same signer twice"}; a FROST signature needs at least 2 different signers, at least the key's threshold of its holders. Add signers, comma-separated, such as --signers 0x70997970C51812dc3A010C7d01b50e0d17dc79C8,0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC.`,
+        "--signers",
+      );
+    }
     if ((values.message === undefined) === (values.text === undefined)) {
       const flag = values.message === undefined ? "--message" : "--text";
       throw new UsageError(
-        `Pass exactly one of --message (the 32-byte digest to sign) or --text (signed as its SHA-256 digest), such as --text "release v1.2.0".`,
+        `Pass exactly one of --text (a text every signer is shown and checks, such as --text "release v1.2.0") or --message (a 32-byte digest, shown to signers as opaque).`,
         flag,
       );
     }
-    const message = values.message ?? bytesToHex(sha256(utf8ToBytes(values.text ?? "")));
-    if (values.text !== undefined) {
-      context.log.info(`Signing the SHA-256 digest of --text: 0x${message}.`);
-    }
     // create's flags, as if given to `session create --kind signing`; unset flags stay absent.
-    const { signers, text: _text, ...rest } = values;
-    const createValues: CommandInput<OptionSpecs>["values"] = {
-      kind: "signing",
-      parties: signers,
-      message: message.startsWith("0x") ? message : `0x${message}`,
-    };
+    // A --text travels in the session itself, so that every signer is shown it and checks it.
+    const { signers, ...rest } = values;
+    const createValues: CommandInput<OptionSpecs>["values"] = { kind: "signing", parties: signers };
     for (const [name, value] of Object.entries(rest)) {
       if (value !== undefined) Object.assign(createValues, { [name]: value });
     }

@@ -410,9 +410,9 @@ function agreed(values: readonly { name: string; value: Hex | undefined }[], wha
   return first;
 }
 
-/** Whether a session id fits a JSON number exactly. */
-export function sessionIdJson(id: bigint): number | string {
-  return id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(id) : id.toString();
+/** A session id in JSON: a decimal string, as every command writes it (ids are uint256). */
+export function sessionIdJson(id: bigint): string {
+  return id.toString();
 }
 
 /**

@@ -3,15 +3,15 @@ import { formatTable } from "../output.js";
 import { type DemoSummary, sessionIdJson } from "./runDemo.js";
 
 /**
- * The JSON result: exactly these keys. Session ids are numbers (they count from 1, far below
- * 2^53), gas figures numbers, hex values 0x strings, times seconds.
+ * The JSON result: exactly these keys. Session ids are decimal strings (uint256 on chain, as in
+ * every command's JSON), gas figures numbers, hex values 0x strings, times seconds.
  */
 export type DemoSummaryJson = {
   chainId: number;
   contract: string;
-  keygenSession: number | string;
+  keygenSession: string;
   groupPublicKey: string;
-  signingSession: number | string;
+  signingSession: string;
   message: string;
   signature: string;
   gas: { keygen: number; signing: number };

@@ -6,6 +6,9 @@ import { defineCommand } from "../../command.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import { writeKeyFile } from "../../keyFile.js";
 
+/** Shorter passwords fall to guessing even behind scrypt. */
+const MIN_PASSWORD_LENGTH = 8;
+
 export const keyNewCommand = defineCommand({
   path: ["key", "new"],
   summary: "create an account key file (Web3 Secret Storage v3) and print its address",
@@ -56,7 +59,16 @@ export const keyNewCommand = defineCommand({
         "--password-file",
       );
     }
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    if ([...password].length < MIN_PASSWORD_LENGTH) {
+      throw new UsageError(
+        `The password is ${[...password].length} character${[...password].length === 1 ? "" : "s"} long; use at least ${MIN_PASSWORD_LENGTH} (a few unrelated words are easy to remember and hard to guess). Nothing was written.`,
+        "--password-file",
+      );
+    }
+    const created = await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    if (created !== undefined) {
+      context.log.info(`Created the directory ${created} (mode 0700) for the key file.`);
+    }
     const { address } = await writeKeyFile(path, generatePrivateKey(), password);
     context.output.result([`Created key file ${path}`, `address ${address}`], {
       address,

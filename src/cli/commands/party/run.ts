@@ -1,6 +1,6 @@
 import { access } from "node:fs/promises";
 import { join } from "node:path";
-import type { Hex } from "viem";
+import type { Hex, LocalAccount } from "viem";
 import { PartyError } from "../../../party/errors.js";
 import { openFileSecretStore } from "../../../party/fileSecretStore.js";
 import { createRelayedTransport } from "../../../party/relayedTransport.js";
@@ -8,23 +8,37 @@ import { type AcceptanceSummary, type PartyProgress, runParty } from "../../../p
 import { createDirectTransport, type Transport } from "../../../party/transport.js";
 import { roundtableAbi } from "../../../sdk/generated/roundtableAbi.js";
 import { getPassword, keyOptions } from "../../account.js";
+import { emptyBalanceError } from "../../balance.js";
 import { defineCommand } from "../../command.js";
-import { scheduleText } from "../../describe.js";
+import { keyHolderCount, scheduleText, thresholdText } from "../../describe.js";
 import { CliError, ExitCode, toCliError, UsageError } from "../../errors.js";
 import { formatDuration, formatTable, formatTime } from "../../output.js";
 import { parseBytes32, parseSessionId } from "../../parse.js";
 import { isInteractive, promptYesNo } from "../../prompt.js";
 import { resolveTrustedBlock, trustedBlockOption } from "../../trustedBlock.js";
+import {
+  AcceptanceExported,
+  acceptanceExportedResult,
+  acceptanceSigner,
+  delegateOptions,
+  parseDelegation,
+} from "./delegateAcceptance.js";
 
 /** The configuration a party is asked to accept, as lines for stderr. */
-function summaryLines(summary: AcceptanceSummary, account: string): string[] {
-  const secondsLeft = (summary.acceptanceDeadline.getTime() - Date.now()) / 1000;
+function summaryLines(
+  summary: AcceptanceSummary,
+  account: string,
+  chainNow: number,
+  keyHolders: number | undefined,
+): string[] {
+  const secondsLeft = summary.acceptanceDeadline.getTime() / 1000 - chainNow;
   const rows: string[][] = [
     ["kind", `${summary.kind} (${summary.protocol}, ${summary.ciphersuite})`],
-    ["threshold", `${summary.threshold} of ${summary.parties.length}`],
+    ["threshold", thresholdText(summary.threshold, summary.parties.length, keyHolders)],
     ["schedule", scheduleText(summary.rounds)],
     ...(summary.keySession === undefined ? [] : [["key session", String(summary.keySession)]]),
     ...(summary.message === undefined ? [] : [["message", summary.message]]),
+    ...(summary.messageShown ?? []).map((line, i) => [i === 0 ? "you sign" : "", line]),
     [
       "acceptance deadline",
       `${formatTime(summary.acceptanceDeadline.getTime() / 1000)} (${formatDuration(secondsLeft)})`,
@@ -35,6 +49,9 @@ function summaryLines(summary: AcceptanceSummary, account: string): string[] {
     ...(summary.domainSeparator === undefined
       ? []
       : [["domain separator", summary.domainSeparator]]),
+    ...(summary.delegate === undefined
+      ? []
+      : [["delegate", `${summary.delegate} (new key in --store: signs every later action)`]]),
   ];
   return [
     `Session ${summary.sessionId} on chain ${summary.chainId}, contract ${summary.contract}, asks you to accept:`,
@@ -86,7 +103,9 @@ function progressLine(p: PartyProgress): string {
   const note = p.note === undefined ? "" : `: ${p.note}`;
   if (finalPhases.includes(p.phase)) return `[session ${p.sessionId}] ${p.note ?? p.phase}`;
   const round = p.round === 0 ? "" : ` round ${p.round}`;
-  const left = formatDuration((p.deadline.getTime() - Date.now()) / 1000);
+  // By the chain's clock, as the contract decides deadlines (and `session show` counts them).
+  const now = p.chainTime ?? new Date();
+  const left = formatDuration((p.deadline.getTime() - now.getTime()) / 1000);
   const deadline = left.endsWith("ago") ? `deadline passed ${left}` : `deadline ${left}`;
   return `[session ${p.sessionId}] ${p.phase}${round}, ${p.acted} of ${p.partyCount} parties done, ${deadline}${note}`;
 }
@@ -137,15 +156,20 @@ export const partyRunCommand = defineCommand({
       description: "how long a relayer has to get an action mined before the next is tried (30)",
     },
     ...trustedBlockOption,
+    ...delegateOptions,
   },
   description: [
     'Runs this party through the session: shows the configuration and asks "Accept? [y/N]", accepts (registering an encryption key), computes and submits each round, complains if another party cheats, and prints the outcome: the group key of a key generation, the signature of a signing session.',
     "Without a terminal it accepts only with both --yes and --expect-config-hash equal to the session's configuration hash, which you check with the initiator over another channel.",
     "Secrets (polynomial coefficients, nonces, key shares) are written to --store, encrypted, before any message that depends on them is sent, so the run can be stopped (Ctrl-C) or crash at any point: run the same command again to resume. Progress goes to stderr.",
     "Every other party's action it reads is used only if its signature recovers to that party, and the transcript it recomputes must equal the contract's; with --trusted-block, the transcript is also read from a storage proof against a header linked to that block. Give --rpc-url more than once to compare providers.",
+    "With --delegate, a session delegate key is made and kept in --store (encrypted, before the acceptance naming it is sent): the account signs only the acceptance, the delegate every later action, sent through the relayers, then by the delegate itself (if it has gas), then by the account's wallet. --export-acceptance writes the acceptance's EIP-712 typed data, domain separator, struct hash and digest for a signer elsewhere (a hardware wallet, a Safe's owners) and stops; run again with --acceptance-signature to go on. docs/cli.md, \"Delegates and Safe parties\", has the whole flow.",
     "With --relayer, each action is signed (EIP-712) and handed to the relayers in turn; one that refuses it, or has not got it mined within --relayer-timeout, is passed over, and the party finally sends it itself (which needs gas). A relayer's claim that an action was mined is checked against the transaction's receipt.",
   ],
   examples: [
+    "roundtable party run --session 7 --key-file alice.json --store ./alice --delegate --relayer http://127.0.0.1:8546",
+    "roundtable party run --session 7 --party-account 0xSafe… --store ./safe --delegate --export-acceptance accept.json",
+    "roundtable party run --session 7 --party-account 0xSafe… --store ./safe --delegate --acceptance-signature @signature.txt --relayer http://127.0.0.1:8546",
     "roundtable party run --session 7 --key-file alice.json --store ~/.roundtable/alice",
     "roundtable party run --session 7 --key-file alice.json --password-file alice.pw --store ./alice --store-password-file store.pw --yes --expect-config-hash 0x…",
     "roundtable party run --session 7 --key-file alice.json --store ./alice --relayer http://127.0.0.1:8546",
@@ -194,7 +218,13 @@ export const partyRunCommand = defineCommand({
       chainId: connection.chainId,
       deploymentsDir: context.options.deploymentsDir,
     });
-    const account = await context.account(values, "Running a party");
+    const delegation = await parseDelegation(values);
+    // Signing away from the runner, the party's account may be one no key file holds (a Safe).
+    const account =
+      delegation.partyAccount !== undefined && values["key-file"] === undefined
+        ? undefined
+        : await context.account(values, "Running a party");
+    const partyAddress = delegation.partyAccount ?? (account as LocalAccount).address;
     // Checked before the store is opened (or created) and its password asked for.
     const parties = await connection.publicClient
       .readContract({
@@ -206,9 +236,9 @@ export const partyRunCommand = defineCommand({
       .catch((error: unknown) => {
         throw toCliError(error, connection.rpcUrlShown);
       });
-    if (!parties.some((party) => party.toLowerCase() === account.address.toLowerCase())) {
+    if (!parties.some((party) => party.toLowerCase() === partyAddress.toLowerCase())) {
       throw new CliError({
-        message: `Account ${account.address} is not a party of session ${sessionId}, which has ${parties.length} parties. Run it with the key file of one of them (\`roundtable session show ${sessionId}\` lists them), or check the session id and --contract.`,
+        message: `Account ${partyAddress} is not a party of session ${sessionId}, which has ${parties.length} parties. Run it with the key file of one of them (\`roundtable session show ${sessionId}\` lists them), or check the session id and --contract.`,
         exitCode: ExitCode.NotAPartyOrWrongPhase,
       });
     }
@@ -224,12 +254,19 @@ export const partyRunCommand = defineCommand({
     });
     const store = await openFileSecretStore({ directory, password });
     log.info(
-      `Party ${account.address}, session ${sessionId} on chain ${connection.chainId} (${connection.rpcUrlShown}), store ${directory}${storeExists ? "" : " (new)"}.`,
+      `Party ${partyAddress}, session ${sessionId} on chain ${connection.chainId} (${connection.rpcUrlShown}), store ${directory}${storeExists ? "" : " (new)"}.`,
     );
 
     let refusal: string | undefined;
     const confirm = async (summary: AcceptanceSummary): Promise<boolean> => {
-      io.stderr.write(`${summaryLines(summary, account.address).join("\n")}\n`);
+      // The countdown by the chain's clock (the latest block), as the contract decides it.
+      const latest = await connection.publicClient.getBlock().catch(() => undefined);
+      const chainNow = latest === undefined ? Date.now() / 1000 : Number(latest.timestamp);
+      const keyHolders =
+        summary.keySession === undefined
+          ? undefined
+          : await keyHolderCount(connection.publicClient, connection.contract, summary.keySession);
+      io.stderr.write(`${summaryLines(summary, partyAddress, chainNow, keyHolders).join("\n")}\n`);
       if (expected !== undefined && expected !== summary.configHash.toLowerCase()) {
         refusal = `Refused session ${sessionId}: its config hash is ${summary.configHash}, but --expect-config-hash is ${expected}. Do not accept: you and the initiator are not looking at the same configuration. Nothing was sent.`;
         return false;
@@ -262,7 +299,7 @@ export const partyRunCommand = defineCommand({
       return false;
     };
 
-    const walletClient = connection.walletClient(account);
+    const walletClient = account === undefined ? undefined : connection.walletClient(account);
     const transports: Transport[] = [
       ...relayerUrls.map((url) =>
         createRelayedTransport({
@@ -276,14 +313,35 @@ export const partyRunCommand = defineCommand({
           signal,
         }),
       ),
-      createDirectTransport({
-        publicClient: connection.publicClient,
-        walletClient,
-        address: connection.contract,
-      }),
+      ...(delegation.delegated
+        ? [
+            createDirectTransport({
+              publicClient: connection.publicClient,
+              address: connection.contract,
+              payer: "delegate",
+            }),
+          ]
+        : []),
+      ...(walletClient === undefined
+        ? []
+        : [
+            createDirectTransport({
+              publicClient: connection.publicClient,
+              walletClient,
+              address: connection.contract,
+            }),
+          ]),
     ];
     if (relayerUrls.length > 0) {
       log.info(`Delivering through ${transports.map((t) => t.name).join(", then ")}.`);
+    } else if (
+      account !== undefined &&
+      (await connection.publicClient.getBalance({ address: account.address }).catch(() => 1n)) ===
+        0n
+    ) {
+      log.warn(
+        `Account ${account.address} has a balance of 0 ETH on chain ${connection.chainId}: it cannot send its actions itself. Fund it, or deliver through a relayer with --relayer URL.`,
+      );
     }
 
     let outcome: Awaited<ReturnType<typeof runParty>>;
@@ -300,21 +358,43 @@ export const partyRunCommand = defineCommand({
         onProgress: (progress) => log.info(progressLine(progress)),
         signal,
         ...(trustedBlock === undefined ? {} : { proofs: { trustedBlock } }),
+        account: partyAddress,
+        delegate: delegation.delegated && {
+          signAcceptance: acceptanceSigner(delegation, { log, stdout: io.stdout }),
+        },
       });
     } catch (error) {
+      if (error instanceof AcceptanceExported) {
+        return acceptanceExportedResult(error, delegation, output);
+      }
       if (error instanceof PartyError && error.code === "REFUSED" && refusal !== undefined) {
         throw new CliError({ message: refusal, exitCode: ExitCode.Refused, cause: error });
+      }
+      // Nodes word an empty balance in their own way ("Missing or invalid parameters"): say it.
+      if (error instanceof PartyError && error.code === "SUBMIT") {
+        const empty = await emptyBalanceError(connection, account?.address ?? partyAddress, {
+          relayer: relayerUrls.length === 0,
+          cause: error,
+        });
+        if (empty !== undefined) throw empty;
       }
       throw toCliError(error, connection.rpcUrlShown);
     }
 
-    const party = account.address;
+    const party = partyAddress;
     switch (outcome.status) {
       case "finalized": {
-        const rows: string[][] = [["result", outcome.result]];
-        if (outcome.groupPublicKey !== undefined)
-          rows.push(["group public key", outcome.groupPublicKey]);
+        // Each value once: a key generation's result is its group key, a signing's its signature.
+        const rows: string[][] = [];
         if (outcome.signature !== undefined) rows.push(["signature", outcome.signature]);
+        if (outcome.groupPublicKey !== undefined) {
+          rows.push([
+            outcome.signature === undefined ? "group key" : "signed by key",
+            outcome.groupPublicKey,
+          ]);
+        }
+        const said = [outcome.signature, outcome.groupPublicKey].map((v) => v?.toLowerCase());
+        if (!said.includes(outcome.result.toLowerCase())) rows.unshift(["result", outcome.result]);
         output.result(
           [`Session ${sessionId} finalized: every party agreed.`, ...formatTable(rows, "  ")],
           {

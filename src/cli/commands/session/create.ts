@@ -1,7 +1,14 @@
-import { zeroHash } from "viem";
+import { zeroAddress, zeroHash } from "viem";
 import type { CiphersuiteId } from "../../../protocol/index.js";
 import { createSession } from "../../../sdk/actions/createSession.js";
 import { roundtableAbi } from "../../../sdk/generated/roundtableAbi.js";
+import {
+  describeMessage,
+  encodeMessagePreimage,
+  type MessagePreimage,
+  MessagePreimageError,
+  messageDigest,
+} from "../../../sdk/messagePreimage.js";
 import {
   DEFAULT_ACCEPTANCE_DURATION,
   DEFAULT_ROUND_DURATION,
@@ -11,14 +18,17 @@ import {
 import { sessionFingerprint } from "../../../sdk/sessionFingerprint.js";
 import type { SessionConfig } from "../../../sdk/types.js";
 import { keyOptions } from "../../account.js";
+import { emptyBalanceError } from "../../balance.js";
 import { defineCommand } from "../../command.js";
 import {
   deadlineJson,
   deadlineText,
   idName,
+  keyHolderCount,
   kindName,
   partyRunCommand,
   scheduleText,
+  thresholdText,
 } from "../../describe.js";
 import { ExitCode, toCliError, UsageError } from "../../errors.js";
 import { formatTable } from "../../output.js";
@@ -63,7 +73,13 @@ export const sessionCreateCommand = defineCommand({
     message: {
       type: "string",
       valueName: "0x…",
-      description: "signing: the 32-byte digest to sign",
+      description: "signing: the 32-byte digest to sign (shown to signers as opaque)",
+    },
+    text: {
+      type: "string",
+      valueName: "TEXT",
+      description:
+        "signing: or a text, carried in the session so that every signer sees and checks it",
     },
     ciphersuite: {
       type: "string",
@@ -102,7 +118,13 @@ export const sessionCreateCommand = defineCommand({
     }
     const given = parseAddressList(values.parties, "--parties");
     const seen = new Set<string>();
-    for (const party of given) {
+    for (const [i, party] of given.entries()) {
+      if (party === zeroAddress) {
+        throw new UsageError(
+          `Invalid --parties: item ${i + 1} is the zero address ${zeroAddress}, which no one holds a key for. Give each party's own address (\`roundtable key address\` prints it).`,
+          "--parties",
+        );
+      }
       if (seen.has(party)) {
         throw new UsageError(
           `Invalid --parties: ${party} appears twice; each party holds one seat. Remove the duplicate.`,
@@ -149,25 +171,47 @@ export const sessionCreateCommand = defineCommand({
         parseChoice(values.ciphersuite ?? "taproot", "--ciphersuite", ["taproot", "rfc9591"])
       ];
 
-    let signing: { keySession: bigint; message: `0x${string}` } | undefined;
+    let signing:
+      | { keySession: bigint; message: `0x${string}`; preimage: MessagePreimage }
+      | undefined;
     if (kind === "signing") {
-      if (values["key-session"] === undefined || values.message === undefined) {
-        const missing = values["key-session"] === undefined ? "--key-session" : "--message";
+      if (values["key-session"] === undefined) {
         throw new UsageError(
-          `Missing ${missing}: a signing session needs --key-session (the finalized key generation whose key signs, such as --key-session 1) and --message (the 32-byte digest, such as --message 0x${"ab".repeat(32)}).`,
-          missing,
+          "Missing --key-session: a signing session needs --key-session, the finalized key generation whose key signs, such as --key-session 1.",
+          "--key-session",
         );
       }
-      const message = parseBytes32(values.message, "--message", "the digest to sign");
-      if (message === zeroHash) {
+      if ((values.message === undefined) === (values.text === undefined)) {
+        const flag = values.message === undefined ? "--text" : "--message";
         throw new UsageError(
-          "Invalid --message: it is zero; pass the 32-byte digest to sign (such as the sha256 or keccak256 of the data).",
-          "--message",
+          `Pass exactly one of --text (a text every signer is shown and checks, such as --text "release v1.2.0") or --message (a 32-byte digest, shown to signers as opaque, such as --message 0x${"ab".repeat(32)}).`,
+          flag,
         );
       }
-      signing = { keySession: parseSessionId(values["key-session"], "--key-session"), message };
+      const keySession = parseSessionId(values["key-session"], "--key-session");
+      if (values.text !== undefined) {
+        const preimage: MessagePreimage = { kind: "text", text: values.text };
+        let message: `0x${string}`;
+        try {
+          message = messageDigest(preimage);
+          encodeMessagePreimage(preimage);
+        } catch (error) {
+          if (!(error instanceof MessagePreimageError)) throw error;
+          throw new UsageError(`Invalid --text: ${error.message}.`, "--text");
+        }
+        signing = { keySession, message, preimage };
+      } else {
+        const message = parseBytes32(values.message ?? "", "--message", "the digest to sign");
+        if (message === zeroHash) {
+          throw new UsageError(
+            "Invalid --message: it is zero; pass the 32-byte digest to sign (such as the sha256 or keccak256 of the data).",
+            "--message",
+          );
+        }
+        signing = { keySession, message, preimage: { kind: "digest" } };
+      }
     } else {
-      for (const flag of ["key-session", "message"] as const) {
+      for (const flag of ["key-session", "message", "text"] as const) {
         if (values[flag] !== undefined) {
           throw new UsageError(
             `--${flag} is for signing sessions; add --kind signing, or leave --${flag} out for a key generation.`,
@@ -207,6 +251,7 @@ export const sessionCreateCommand = defineCommand({
         signers: given,
         threshold: keyThreshold,
         message: signing.message,
+        preimage: signing.preimage,
         ciphersuite,
         durations,
       });
@@ -226,8 +271,11 @@ export const sessionCreateCommand = defineCommand({
       walletClient: connection.walletClient(account),
       address: contract,
       config,
-    }).catch((error: unknown) => {
-      throw toCliError(error, connection.rpcUrlShown);
+    }).catch(async (error: unknown) => {
+      throw (
+        (await emptyBalanceError(connection, account.address, { relayer: false, cause: error })) ??
+        toCliError(error, connection.rpcUrlShown)
+      );
     });
     const fingerprint = sessionFingerprint({
       chainId,
@@ -247,12 +295,23 @@ export const sessionCreateCommand = defineCommand({
         ...formatTable(
           [
             ["kind", `${kindName(config.kind)} (${protocol}, ${suite})`],
-            ["threshold", `${config.threshold} of ${config.parties.length}`],
+            [
+              "threshold",
+              thresholdText(
+                config.threshold,
+                config.parties.length,
+                signing && (await keyHolderCount(publicClient, contract, signing.keySession)),
+              ),
+            ],
             ["schedule", scheduleText(config.rounds)],
             ...(signing
               ? [
                   ["key session", String(signing.keySession)],
                   ["message", signing.message],
+                  ...describeMessage(signing.message, config.params).map((line, i) => [
+                    i === 0 ? "signers sign" : "",
+                    line,
+                  ]),
                 ]
               : []),
             ["config hash", created.configHash],
@@ -282,7 +341,13 @@ export const sessionCreateCommand = defineCommand({
         threshold: config.threshold,
         rounds: config.rounds,
         acceptanceDuration: config.acceptanceDuration,
-        ...(signing ? { keySession: signing.keySession, message: signing.message } : {}),
+        ...(signing
+          ? {
+              keySession: signing.keySession,
+              message: signing.message,
+              ...(signing.preimage.kind === "text" ? { text: signing.preimage.text } : {}),
+            }
+          : {}),
         configHash: created.configHash,
         sessionFingerprint: fingerprint,
         acceptanceDeadline: deadlineJson(created.acceptanceDeadline, now),

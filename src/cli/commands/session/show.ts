@@ -7,8 +7,10 @@ import {
   deadlineJson,
   deadlineText,
   idName,
+  keyHolderCount,
   kindName,
   scheduleText,
+  thresholdText,
 } from "../../describe.js";
 import { ExitCode, toCliError } from "../../errors.js";
 import { formatDuration, formatTable } from "../../output.js";
@@ -50,10 +52,13 @@ export const sessionShowCommand = defineCommand({
         ? `Expired: the deadline passed in ${state.round === 0 ? "acceptance" : `round ${state.round}`}; anyone may run \`roundtable session expire ${sessionId}\``
         : `${session.phase}${state.round === 0 ? "" : ` (round ${state.round} of ${state.roundCount})`}`;
     const resultLabel = signing ? "signature" : "group key";
+    const keyHolders = signing
+      ? await keyHolderCount(publicClient, contract, config.keySession)
+      : undefined;
     const rows: string[][] = [
       ["kind", `${kindName(config.kind)} (${protocol}, ${suite})`],
       ["initiator", session.initiator],
-      ["threshold", `${session.threshold} of ${partyCount}`],
+      ["threshold", thresholdText(session.threshold, partyCount, keyHolders)],
       ["schedule", scheduleText(config.rounds)],
       ["acceptance window", formatDuration(config.acceptanceDuration).replace(/^in /, "")],
       ...(signing
@@ -132,7 +137,13 @@ export const sessionShowCommand = defineCommand({
         partyCount,
         rounds: config.rounds,
         acceptanceDuration: config.acceptanceDuration,
-        ...(signing ? { keySession: config.keySession, message: config.message } : {}),
+        ...(signing
+          ? {
+              keySession: config.keySession,
+              message: config.message,
+              keyHolders: keyHolders ?? null,
+            }
+          : {}),
         params: config.params,
         configHash: session.configHash,
         createdAt: session.createdAt,
