@@ -20,6 +20,12 @@ export type ActionOrigin = {
    */
   signer: Address | undefined;
   signature: "ecdsa" | "erc1271" | "sender" | "unknown";
+  /**
+   * Whose authority `signer` is: the party's account (its key, or its ERC-1271 wallet), or the
+   * delegate the party's acceptance in this session named (never for an acceptance). Undefined
+   * when the signer is neither (the signer check flags it) or unknown.
+   */
+  signedBy?: "account" | "delegate" | undefined;
   /** Accept only: the configuration hash the party signed or sent, from the calldata. */
   signedConfigHash: Hex | undefined;
 };
@@ -64,6 +70,8 @@ export type TimelineEntry = {
   summary: string;
   submitter: Address | undefined;
   signer: Address | undefined;
+  /** Whether `signer` is the party's account or its session delegate (see ActionOrigin). */
+  signedBy?: "account" | "delegate" | undefined;
 };
 
 /** How the session ended, as the chain recorded it (or that it has not ended). */
@@ -150,6 +158,7 @@ export const checkIds = [
   "keygen.agreement",
   "complaint.verdict",
   "signing.signers-hold-key",
+  "signing.message-matches-preimage",
   "signing.signature",
   "signing.agreement",
   "rpc.cross-check",

@@ -237,11 +237,13 @@ export async function readSessionView({
               `party ${i}'s encryption key is ${fromState ?? "missing"} in one log query and ${fromLogs ?? "missing"} in another`,
             ];
       }),
-      ...stateAgainstLogs(session.state.phase, session.state.round, acted, {
-        encryptionKeys,
-        commitments,
-        payloads,
-      }),
+      ...stateAgainstLogs(
+        session.state.phase,
+        session.state.round,
+        acted,
+        session.config.rounds.map((r) => r.commitReveal),
+        { encryptionKeys, commitments, payloads },
+      ),
     ],
     commitments,
     payloads,
@@ -268,6 +270,7 @@ function stateAgainstLogs(
   phase: number,
   round: number,
   acted: readonly boolean[],
+  commitReveal: readonly boolean[],
   logged: {
     encryptionKeys: readonly (Hex | undefined)[];
     commitments: readonly Map<number, Hex>[];
@@ -276,6 +279,23 @@ function stateAgainstLogs(
 ): string[] {
   const problems: string[] = [];
   const pastAccepting = phase > Phase.Accepting && phase < Phase.Expired;
+  // A phase opens only once every party acted in the one before: every earlier round is complete
+  // on chain (its commitments too when it was commit-then-reveal), and so are this round's
+  // commitments once it reveals.
+  if (pastAccepting) {
+    for (let r = 1; r <= round; r++) {
+      const closed = r < round;
+      const needCommitments = commitReveal[r - 1] === true && (closed || phase === Phase.Revealing);
+      acted.forEach((_, i) => {
+        if (needCommitments && !logged.commitments[r - 1]?.has(i)) {
+          problems.push(`round ${r} is past its commitments, but party ${i}'s is not logged`);
+        }
+        if (closed && !logged.payloads[r - 1]?.has(i)) {
+          problems.push(`round ${r} is closed, but party ${i}'s payload for it is not logged`);
+        }
+      });
+    }
+  }
   acted.forEach((hasActed, i) => {
     if ((pastAccepting || (phase === Phase.Accepting && hasActed)) && !logged.encryptionKeys[i]) {
       problems.push(`the state has party ${i} accepted, but no acceptance of it is logged`);

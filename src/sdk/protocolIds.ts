@@ -6,6 +6,12 @@
 import { type Address, type Hex, hexToString, isHex, stringToHex, zeroHash } from "viem";
 import { type CiphersuiteId, ciphersuiteIds, DEFAULT_CIPHERSUITE } from "../protocol/index.js";
 import { RoundtableInputError } from "./errors.js";
+import {
+  encodeMessagePreimage,
+  type MessagePreimage,
+  MessagePreimageError,
+  messageDigest,
+} from "./messagePreimage.js";
 import { type RoundSpec, type SessionConfig, SessionKind } from "./types.js";
 
 /** The protocols a Roundtable session can run: the names of the protocol layer's plug-ins. */
@@ -157,8 +163,16 @@ export type SigningConfigParameters = {
   signers: readonly Address[];
   /** The key's threshold (the contract checks they are equal). */
   threshold: number;
-  /** The 32-byte digest to sign. */
-  message: Hex;
+  /**
+   * The 32-byte digest to sign. With a text or typed-data `preimage` it may be left out (it is
+   * the preimage's digest, and must equal it when given).
+   */
+  message?: Hex | undefined;
+  /**
+   * What the message is the digest of, carried in the configuration so that every signer sees it
+   * and recomputes the digest (see messagePreimage.ts). `{ kind: "digest" }` marks it opaque.
+   */
+  preimage?: MessagePreimage | undefined;
   /** Must be the key session's ciphersuite. @default "FROST-secp256k1-SHA256-TR-v1" */
   ciphersuite?: CiphersuiteId | undefined;
   durations?: SessionDurations | undefined;
@@ -176,10 +190,31 @@ export function signingConfig({
   keySession,
   signers,
   threshold,
-  message,
+  message: given,
+  preimage,
   ciphersuite = DEFAULT_CIPHERSUITE,
   durations,
 }: SigningConfigParameters): SessionConfig {
+  let digest: Hex | undefined;
+  let params: Hex = "0x";
+  try {
+    digest =
+      preimage === undefined || preimage.kind === "digest" ? undefined : messageDigest(preimage);
+    if (preimage !== undefined) params = encodeMessagePreimage(preimage);
+  } catch (error) {
+    if (!(error instanceof MessagePreimageError)) throw error;
+    throw new RoundtableInputError({
+      parameter: "preimage",
+      shortMessage: `Invalid preimage: ${error.message}`,
+    });
+  }
+  if (digest !== undefined && given !== undefined && given.toLowerCase() !== digest.toLowerCase()) {
+    throw new RoundtableInputError({
+      parameter: "message",
+      shortMessage: `Invalid message ${given}: the ${preimage?.kind} given as its preimage hashes to ${digest}. Leave the message out, or give the preimage it is the digest of.`,
+    });
+  }
+  const message = digest ?? given;
   if (typeof keySession !== "bigint" || keySession < 1n) {
     throw new RoundtableInputError({
       parameter: "keySession",
@@ -205,7 +240,7 @@ export function signingConfig({
     acceptanceDuration: durations?.acceptance ?? DEFAULT_ACCEPTANCE_DURATION,
     keySession,
     message,
-    params: "0x",
+    params,
   };
 }
 

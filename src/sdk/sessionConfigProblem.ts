@@ -1,5 +1,6 @@
 import { frostKeygen, frostSigning } from "../protocol/index.js";
 import { RoundtableInputError } from "./errors.js";
+import { messagePreimageProblem } from "./messagePreimage.js";
 import { ciphersuiteName, protocolName } from "./protocolIds.js";
 import { type SessionConfig, SessionKind } from "./types.js";
 
@@ -41,6 +42,10 @@ export function sessionConfigProblem(config: SessionConfig): string | undefined 
   if (config.threshold < 2 || config.threshold > config.parties.length) {
     return `its threshold ${config.threshold} is not between 2 and its ${config.parties.length} parties`;
   }
+  // A signing session's parameters are the preimage of its message (see messagePreimage.ts); no
+  // protocol takes any other.
+  if (config.kind === SessionKind.Signing)
+    return messagePreimageProblem(config.message, config.params);
   if (config.params !== "0x")
     return `it carries parameters (${config.params}) that ${name} does not take`;
   return undefined;

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { schnorr } from "@noble/curves/secp256k1.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { expect } from "chai";
-import { type Hex, hexToBytes } from "viem";
+import { bytesToHex, type Hex, hexToBytes } from "viem";
 import {
   type CliRun,
   expectExit,
@@ -237,7 +237,11 @@ describe("roundtable CLI", () => {
       expect(outcomes[1]?.signature).to.equal(signature);
       const key = jsonOf(await runCli(["session", "show", keygen.sessionId, "--json"], chain.env))
         .result as Hex;
-      const digest = sha256(new TextEncoder().encode(text));
+      // The text is signed as its BIP-340 tagged hash, computed here by hand from the definition.
+      const tag = sha256(new TextEncoder().encode("Roundtable/text/v1"));
+      const digest = sha256(new Uint8Array([...tag, ...tag, ...new TextEncoder().encode(text)]));
+      expect(signing.message).to.equal(bytesToHex(digest));
+      expect(signing.text).to.equal(text);
       expect(schnorr.verify(hexToBytes(signature), digest, hexToBytes(key))).to.equal(true);
     });
 
@@ -258,7 +262,7 @@ describe("roundtable CLI", () => {
         chain.env,
       );
       expectExit(run, 2);
-      expect(run.stderr).to.contain("Pass exactly one of --message");
+      expect(run.stderr).to.contain("Pass exactly one of --text");
     });
   });
 });

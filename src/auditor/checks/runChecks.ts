@@ -20,7 +20,12 @@ import {
   checkState,
   checkTranscript,
 } from "./ruleChecks.js";
-import { checkSignature, checkSignersHoldKey, checkSigningAgreement } from "./signingChecks.js";
+import {
+  checkMessagePreimage,
+  checkSignature,
+  checkSignersHoldKey,
+  checkSigningAgreement,
+} from "./signingChecks.js";
 
 /**
  * Runs every check on one session's context, in the documented order.
@@ -50,6 +55,7 @@ export function runChecks(
     checkKeygenAgreement(context),
     checkComplaintVerdict(context),
     checkSignersHoldKey(context),
+    checkMessagePreimage(context),
     checkSignature(context),
     checkSigningAgreement(context),
     checkCrossCheck(context, rpcCount),

@@ -4,6 +4,7 @@
 import { schnorr, secp256k1_FROST } from "@noble/curves/secp256k1.js";
 import { bytesToHex, type Hex, hexToBytes, isAddressEqual } from "viem";
 import { TAPROOT_CIPHERSUITE } from "../../protocol/index.js";
+import { describeMessage, messagePreimageProblem } from "../../sdk/messagePreimage.js";
 import { SessionKind } from "../../sdk/types.js";
 import type { Finding } from "../types.js";
 import {
@@ -36,6 +37,31 @@ function verifies(context: CheckContext, signature: Hex): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * `signing.message-matches-preimage`: the message signed is the digest of the preimage the
+ * configuration carries, what every signer was shown. Not applicable to a bare digest.
+ */
+export function checkMessagePreimage(context: CheckContext): CheckOutput {
+  const id = "signing.message-matches-preimage";
+  if (!isSigning(context)) return output(id, "not-applicable", "Not a signing session");
+  const { message, params } = context.record.created!.config;
+  const shown = describeMessage(message, params);
+  const evidence = { message, params, shown };
+  const problem = messagePreimageProblem(message, params);
+  if (problem !== undefined) {
+    return output(id, "fail", `The initiator's configuration is misleading: ${problem}`, evidence);
+  }
+  if (params === "0x" || shown[0]?.startsWith("an opaque digest")) {
+    return output(
+      id,
+      "not-applicable",
+      "The session carries no preimage: its message is an opaque digest the signers could not check",
+      evidence,
+    );
+  }
+  return output(id, "pass", `The message is the digest of ${shown[0]}`, evidence);
 }
 
 /** `signing.signers-hold-key`: the key session finalized a key of this suite and threshold before, and every signer is its party. */

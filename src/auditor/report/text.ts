@@ -1,9 +1,11 @@
 // The readable report: per session its definition, parties, timeline (block, time, transaction,
 // submitter and signer) and checks, then what the audit attributes to whom.
 import { SessionKind } from "../../sdk/types.js";
+import { namedDelegates } from "../rebuildSession.js";
 import type { SessionAudit } from "../types.js";
 import type { ReportHead, ReportTail } from "./json.js";
 import { idName } from "./names.js";
+import { printable } from "./printable.js";
 import { sessionTimeline, textTimeline } from "./timeline.js";
 
 const marks = { pass: "PASS", fail: "FAIL", "not-applicable": "n/a " } as const;
@@ -52,8 +54,12 @@ export function textSession(audit: SessionAudit): string[] {
     const keys = new Map(
       record.actions.filter((a) => a.kind === "accept").map((a) => [a.party, a.data]),
     );
+    const delegates = namedDelegates(record.actions);
     config.parties.forEach((account, i) => {
-      lines.push(`    ${i}  ${account}  ${keys.has(i) ? `key ${keys.get(i)}` : "not accepted"}`);
+      const delegate = delegates.get(i);
+      lines.push(
+        `    ${i}  ${account}  ${keys.has(i) ? `key ${keys.get(i)}` : "not accepted"}${delegate === undefined ? "" : `  delegate ${delegate}`}`,
+      );
     });
   }
   const timeline = sessionTimeline(record);
@@ -65,7 +71,9 @@ export function textSession(audit: SessionAudit): string[] {
   for (const entry of record.timeline) {
     const who = [
       entry.submitter ? `submitter ${entry.submitter}` : "",
-      entry.signer && entry.signer !== entry.submitter ? `signer ${entry.signer}` : "",
+      entry.signer && (entry.signer !== entry.submitter || entry.signedBy === "delegate")
+        ? `signer ${entry.signer}${entry.signedBy === undefined ? "" : ` (${entry.signedBy})`}`
+        : "",
     ].filter(Boolean);
     lines.push(
       `    block ${entry.at.blockNumber}  ${iso(entry.at.time)}  tx ${entry.at.transactionHash}`,
@@ -83,14 +91,15 @@ export function textSession(audit: SessionAudit): string[] {
       );
   }
   lines.push("");
-  return lines;
+  // Summaries quote chain data: escape whatever a terminal would obey instead of show.
+  return lines.map(printable);
 }
 
 /** The report's last lines: the verdict. */
 export function textTail(tail: ReportTail): string[] {
   const verdict = tail.failed > 0 || tail.problems.length > 0 ? "FAIL" : "PASS";
   return [
-    ...tail.problems.map((p) => `Problem: ${p}`),
+    ...tail.problems.map((p) => printable(`Problem: ${p}`)),
     `Verdict: ${verdict} — ${tail.audited} session${tail.audited === 1 ? "" : "s"} audited, ${tail.failed} failed${tail.discovered === null ? "" : ` (${tail.discovered} found in the range)`}`,
   ];
 }
