@@ -76,8 +76,24 @@ function checkSummary(summary: Record<string, unknown>, extra: readonly string[]
     "gas",
     "seconds",
     "audit",
+    "signatures",
     ...extra,
   ]);
+  // Every party runs with a delegate by default: the auditor, reading the chain's transactions,
+  // finds one action per session signed by each account (its acceptance), the rest by the delegate.
+  const signatures = summary.signatures as {
+    session: string;
+    party: number;
+    account: number;
+    delegate: number;
+  }[];
+  expect(signatures.map((s) => s.session)).to.deep.equal([
+    ...[0, 1, 2].map(() => summary.keygenSession),
+    ...[0, 1].map(() => summary.signingSession),
+  ]);
+  for (const s of signatures) {
+    expect([s.account, s.delegate], JSON.stringify(s)).to.deep.equal([1, 3]);
+  }
   expect(summary.chainId).to.equal(31337);
   expect(summary.contract).to.match(/^0x[0-9a-fA-F]{40}$/);
   // Session ids are decimal strings in every JSON output.

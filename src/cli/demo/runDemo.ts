@@ -3,16 +3,16 @@
 // process, then an independent check of the signature. Everything it prints is public: keys and
 // passwords live only in files under the working directory, and the parties' shares only in their
 // encrypted stores.
-import { createHash } from "node:crypto";
 import { mkdir, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { schnorr } from "@noble/curves/secp256k1.js";
-import { type Address, bytesToHex, formatEther, type Hex, hexToBytes, isHex } from "viem";
+import { type Address, formatEther, type Hex, hexToBytes, isHex } from "viem";
 import { generatePrivateKey } from "viem/accounts";
 import { roundtableAbi } from "../../sdk/generated/roundtableAbi.js";
 import { hashSessionConfig } from "../../sdk/hashSessionConfig.js";
+import { decodeMessagePreimage } from "../../sdk/messagePreimage.js";
 import { keygenConfig, type SessionDurations, signingConfig } from "../../sdk/protocolIds.js";
 import { sessionFingerprint } from "../../sdk/sessionFingerprint.js";
 import { type SessionConfig, SessionKind } from "../../sdk/types.js";
@@ -90,13 +90,21 @@ export type RunDemoOptions = {
   tmpDir?: string | undefined;
   /** scrypt cost of the parties' key files. @default 2^12 (lowered for the demo) */
   scryptN?: number | undefined;
-  /** The signed text; its sha256 is the message digest. @default "Roundtable demo: <ISO time>" */
+  /**
+   * The signed text, carried in the session (every signer is shown it); the message is its
+   * BIP-340 tagged hash "Roundtable/text/v1". @default "Roundtable demo: <ISO time>"
+   */
   messageText?: string | undefined;
   /**
    * Run a relayer (`roundtable relayer`, its own process) and send every party action through it:
    * the parties get no ether at all, and only the relayer pays gas. @default false
    */
   relayer?: boolean | undefined;
+  /**
+   * Every party runs with a session delegate: its account signs one acceptance per session and
+   * the delegate every round. False runs them the old way. @default true
+   */
+  delegates?: boolean | undefined;
 };
 
 export type DemoSummary = {
@@ -124,7 +132,7 @@ export type DemoSummary = {
   signingConfigHash: Hex;
   signers: string[];
   messageText: string;
-  /** sha256(messageText), the 32-byte digest signed. */
+  /** The text's tagged hash (messageDigest), the 32-byte digest signed. */
   message: Hex;
   /** 64-byte BIP-340 signature. */
   signature: Hex;
@@ -159,7 +167,14 @@ export type DemoAudit = {
   passed: number;
   notApplicable: number;
   failed: number;
+  /**
+   * Per session and party, how many of its recorded actions its account signed and how many its
+   * delegate did, as the auditor recovered them from the chain's transactions (not the runners').
+   */
+  signatures: DemoSignatures[];
 };
+
+export type DemoSignatures = { session: string; party: number; account: number; delegate: number };
 
 /**
  * Reads a finished `roundtable audit --json`: its verdict must be "pass", else a CliError that
@@ -189,7 +204,26 @@ export function auditVerdict(result: CliProcessResult): DemoAudit {
     passed: count("pass"),
     notApplicable: count("not-applicable"),
     failed: count("fail"),
+    signatures: sessions.flatMap((session) => signaturesOf(session)),
   };
+}
+
+/** Who signed each party action of one audited session (its JSON timeline's `signedBy`). */
+function signaturesOf(session: unknown): DemoSignatures[] {
+  const { sessionId, parties, timeline } = session as {
+    sessionId?: unknown;
+    parties?: unknown[];
+    timeline?: { party?: unknown; signedBy?: unknown }[];
+  };
+  return (parties ?? []).map((_, party) => {
+    const signed = (timeline ?? []).filter((entry) => entry.party === party);
+    return {
+      session: String(sessionId),
+      party,
+      account: signed.filter((entry) => entry.signedBy === "account").length,
+      delegate: signed.filter((entry) => entry.signedBy === "delegate").length,
+    };
+  });
 }
 
 /** The exit codes a child may return, passed on as the demo's own. */
@@ -238,11 +272,14 @@ export function partyRunArgs({
   rpcUrl,
   contract,
   relayerUrl,
+  delegate = false,
 }: {
   party: DemoParty;
   sessionId: bigint;
   configHash: Hex;
   chainId: number;
+  /** Run with a session delegate: the account signs only the acceptance. */
+  delegate?: boolean | undefined;
   rpcUrl: string;
   contract: Address;
   /** Deliver through this relayer first (the party falls back to direct if it fails). */
@@ -270,6 +307,7 @@ export function partyRunArgs({
     "--expect-session",
     sessionFingerprint({ chainId, contract, sessionId, configHash }),
     ...relayer,
+    ...(delegate ? ["--delegate"] : []),
     "--json",
   ];
 }
@@ -311,6 +349,12 @@ export function relayerArgs({
   ];
 }
 
+/** `--text` for a configuration carrying a text, else `--message` with its digest. */
+function textOrMessage(config: SessionConfig): string[] {
+  const preimage = decodeMessagePreimage(config.params);
+  return preimage?.kind === "text" ? ["--text", preimage.text] : ["--message", config.message];
+}
+
 /** The arguments of `roundtable session create` for `config`, sent by `initiator`. */
 export function sessionCreateArgs({
   initiator,
@@ -333,8 +377,8 @@ export function sessionCreateArgs({
           "signing",
           "--key-session",
           String(config.keySession),
-          "--message",
-          config.message,
+          // A text travels in the session, so that every signer is shown it; a bare digest not.
+          ...textOrMessage(config),
         ];
   return [
     "session",
@@ -546,6 +590,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoSummary> {
           rpcUrl: connection.rpcUrl,
           contract: connection.contract,
           relayerUrl: relayer?.url,
+          delegate: options.delegates !== false,
         }),
       ),
     );
@@ -680,18 +725,18 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoSummary> {
 
     // ── 3. signing
     const messageText = options.messageText ?? `Roundtable demo: ${new Date().toISOString()}`;
-    const message = bytesToHex(createHash("sha256").update(messageText, "utf8").digest());
     const signers = parties.filter((p) => (signerNames as readonly string[]).includes(p.name));
     const signingSessionConfig = signingConfig({
       keySession: keygen.sessionId,
       signers: signers.map((p) => p.address),
       threshold: demoThreshold,
-      message,
+      preimage: { kind: "text", text: messageText },
       ciphersuite,
       durations: demoDurations,
     });
+    const message = signingSessionConfig.message;
     const signing = await stage("signing", async () => {
-      log.info(`    message "${messageText}", sha256 ${message}`);
+      log.info(`    text "${messageText}", carried in the session; its tagged hash ${message}`);
       const created = await createSession(connection, initiator, signingSessionConfig);
       const outcomes = await runParties(connection, signers, created.sessionId, created.configHash);
       const signature = agreed(

@@ -17,6 +17,8 @@ export type DemoSummaryJson = {
   gas: { keygen: number; signing: number };
   seconds: DemoSummary["seconds"];
   audit: DemoSummary["audit"];
+  /** Per session and party: actions its account signed, and its delegate (from the audit). */
+  signatures: DemoSummary["audit"]["signatures"];
   /** With --relayer: its account, and how many of the two sessions' transactions it sent. */
   relayer?: { address: string; transactions: number; partyBalancesWei: string };
 };
@@ -33,6 +35,7 @@ export function summaryJson(summary: DemoSummary): DemoSummaryJson {
     gas: { keygen: Number(summary.gas.keygen), signing: Number(summary.gas.signing) },
     seconds: summary.seconds,
     audit: summary.audit,
+    signatures: summary.audit.signatures,
     ...(summary.relayer === undefined
       ? {}
       : {
@@ -70,7 +73,10 @@ export function summaryLines(summary: DemoSummary): string[] {
       "signing",
       `session ${summary.signingSession} by ${summary.signers.join(" and ")}, config hash ${summary.signingConfigHash}`,
     ],
-    ["message", `${summary.message} = sha256("${summary.messageText}")`],
+    [
+      "message",
+      `${summary.message}, the tagged hash of the text ${JSON.stringify(summary.messageText)}, which every signer was shown`,
+    ],
     ["signature", `${summary.signature} (64-byte BIP-340)`],
     [
       "verified",
@@ -80,6 +86,7 @@ export function summaryLines(summary: DemoSummary): string[] {
       "gas",
       `key generation ${number.format(gas.keygen)} (${transactions.keygen} transactions), signing ${number.format(gas.signing)} (${transactions.signing} transactions)`,
     ],
+    ["signatures", signaturesText(summary.audit.signatures)],
     [
       "audited",
       `roundtable audit ${summary.keygenSession} ${summary.signingSession}: ${summary.audit.verdict}, ${summary.audit.passed} checks passed, ${summary.audit.notApplicable} not applicable, ${summary.audit.failed} failed`,
@@ -110,4 +117,16 @@ export function summaryLines(summary: DemoSummary): string[] {
     inspectNote,
     ...summary.inspect.map((command) => `  ${command}`),
   ];
+}
+
+/** "account 1 + delegate 3 per party in session 1; …", from the audit's count. */
+function signaturesText(signatures: DemoSummary["audit"]["signatures"]): string {
+  const sessions = [...new Set(signatures.map((s) => s.session))];
+  return sessions
+    .map((session) => {
+      const rows = signatures.filter((s) => s.session === session);
+      const shapes = [...new Set(rows.map((s) => `account ${s.account} + delegate ${s.delegate}`))];
+      return `session ${session}: ${shapes.join(" / ")} per party`;
+    })
+    .join("; ");
 }

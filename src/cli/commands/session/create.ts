@@ -172,7 +172,7 @@ export const sessionCreateCommand = defineCommand({
       ];
 
     let signing:
-      | { keySession: bigint; message: `0x${string}`; preimage: MessagePreimage }
+      | { keySession: bigint; message: `0x${string}`; preimage: MessagePreimage | undefined }
       | undefined;
     if (kind === "signing") {
       if (values["key-session"] === undefined) {
@@ -208,7 +208,9 @@ export const sessionCreateCommand = defineCommand({
             "--message",
           );
         }
-        signing = { keySession, message, preimage: { kind: "digest" } };
+        // No preimage: the same configuration as the SDK's signingConfig({ message }), which every
+        // runner shows as an opaque digest.
+        signing = { keySession, message, preimage: undefined };
       }
     } else {
       for (const flag of ["key-session", "message", "text"] as const) {
@@ -345,7 +347,7 @@ export const sessionCreateCommand = defineCommand({
           ? {
               keySession: signing.keySession,
               message: signing.message,
-              ...(signing.preimage.kind === "text" ? { text: signing.preimage.text } : {}),
+              ...(signing.preimage?.kind === "text" ? { text: signing.preimage.text } : {}),
             }
           : {}),
         configHash: created.configHash,
