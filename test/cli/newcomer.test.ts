@@ -365,6 +365,20 @@ describe("roundtable CLI: a newcomer's first hour", function () {
       const show = await runCli(["session", "show", signingId], chain.env);
       expectExit(show, 0);
       expect(show.stdout).to.match(/threshold +2 of 3 key, 2 signers/);
+      // The text timeline: only acceptance has opened, a row per signer, nobody has acted yet.
+      const lanes = show.stdout.split("Timeline (")[1]?.split("\n") ?? [];
+      expect(lanes[1]).to.match(/^ +accept$/);
+      const waiting = lanes.filter((line) => /^ +party \d/.test(line));
+      expect(waiting).to.have.length(2);
+      for (const row of waiting) expect(row).to.match(/· waiting$/);
+      const keygenShow = await runCli(["session", "show", keygen.sessionId], chain.env);
+      const rows = (keygenShow.stdout.split("Timeline (")[1] ?? "")
+        .split("\n")
+        .filter((line) => /^ +party \d/.test(line));
+      expect(rows).to.have.length(3);
+      // Each party acted once per phase of the finished key generation.
+      for (const row of rows) expect(row.match(/✓ \+\d+/g) ?? []).to.have.length(4);
+      expect(keygenShow.stdout).to.match(/\n +finalized at \+\d+/);
     });
   });
 

@@ -1,4 +1,5 @@
 import { zeroHash } from "viem";
+import { printable } from "../../../auditor/report/printable.js";
 import { readSession } from "../../../sdk/actions/readSession.js";
 import { Phase, SessionKind } from "../../../sdk/types.js";
 import { defineCommand } from "../../command.js";
@@ -15,6 +16,7 @@ import {
 import { ExitCode, toCliError } from "../../errors.js";
 import { formatDuration, formatTable } from "../../output.js";
 import { parseSessionId } from "../../parse.js";
+import { sessionLanes } from "../../sessionLanes.js";
 
 /** Phases after which nothing can happen any more. */
 const finalPhases: readonly number[] = [Phase.Finalized, Phase.Aborted, Phase.Cancelled];
@@ -109,6 +111,14 @@ export const sessionShowCommand = defineCommand({
         actedInPhase: !final ? acted.includes(index) : null,
       };
     });
+    const lanes = await sessionLanes({
+      publicClient,
+      contract,
+      chainId,
+      sessionId,
+      fromBlock: session.createdAt.blockNumber,
+      toBlock: session.blockNumber,
+    }).catch(fail);
     context.output.result(
       [
         `Session ${sessionId} on chain ${chainId} (contract ${contract}), at block ${session.blockNumber}`,
@@ -123,6 +133,8 @@ export const sessionShowCommand = defineCommand({
           ]),
           "  ",
         ),
+        "Timeline (a column per phase; times after creation, by the chain's clock):",
+        ...lanes.map((line) => `  ${printable(line)}`),
       ],
       {
         sessionId,
