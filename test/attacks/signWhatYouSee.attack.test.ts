@@ -55,9 +55,15 @@ function configWith(params: Hex, message: Hex): SessionConfig {
   return { ...base, params, message };
 }
 
-/** What the auditor says of that configuration (the check reads only the creation's config). */
+/**
+ * What the auditor says of that configuration once a signer accepted it (the check reads the
+ * creation's config and who accepted; with no acceptance, a misleading config is the initiator's
+ * failed attempt, which the session's expiry records).
+ */
 function auditStatus(config: SessionConfig): string {
-  const context = { record: { created: { config } } } as unknown as CheckContext;
+  const context = {
+    record: { created: { config }, actions: [{ kind: "accept", party: 0 }] },
+  } as unknown as CheckContext;
   return checkMessagePreimage(context).result.status;
 }
 

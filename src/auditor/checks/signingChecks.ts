@@ -51,7 +51,23 @@ export function checkMessagePreimage(context: CheckContext): CheckOutput {
   const evidence = { message, params, shown };
   const problem = messagePreimageProblem(message, params);
   if (problem !== undefined) {
-    return output(id, "fail", `The initiator's configuration is misleading: ${problem}`, evidence);
+    // Honest runners decline such a session, and its expiry names the initiator (see
+    // auditSession): the record is then sound. A signer that accepted it was not shown the truth.
+    const accepted = context.record.actions.filter((a) => a.kind === "accept").map((a) => a.party);
+    if (accepted.length === 0) {
+      return output(
+        id,
+        "pass",
+        `The initiator's configuration is misleading (${problem}), and no signer accepted it: nothing was signed`,
+        evidence,
+      );
+    }
+    return output(
+      id,
+      "fail",
+      `The initiator's configuration is misleading (${problem}), yet part${accepted.length === 1 ? "y" : "ies"} ${accepted.join(", ")} accepted it`,
+      { ...evidence, accepted },
+    );
   }
   if (params === "0x" || shown[0]?.startsWith("an opaque digest")) {
     return output(
