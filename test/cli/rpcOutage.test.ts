@@ -177,7 +177,9 @@ describe("roundtable CLI: an RPC outage during party run", function () {
   });
 
   it("gives up at the deadline by the chain's clock, saying to run again; a second run resumes", async () => {
-    const { sessionId, fingerprint } = await create("--acceptance", "6");
+    // Long enough for a loaded machine to start the party and accept (its key file's scrypt,
+    // Node's start); the offline party then counts the rest down from the last block it saw.
+    const { sessionId, fingerprint } = await create("--acceptance", "20");
     const c = parties[2] as TestAccount;
     const args = partyArgs(c, sessionId, fingerprint);
     const first = watchCli(args, { ...chain.env, ROUNDTABLE_RPC_URL: proxy.url });
