@@ -5,52 +5,46 @@
 
 import { type Address, bytesToHex, type Hex, hexToBytes } from "viem";
 import type { RandomSource } from "../protocol/index.js";
-import { decodeKeyShare, type KeyShare, ProtocolError, secureRandom } from "../protocol/index.js";
+import { ProtocolError, secureRandom } from "../protocol/index.js";
 import { expireSession } from "../sdk/actions/expireSession.js";
 import type { RoundtablePublicClient, RoundtableWalletClient } from "../sdk/actions/internal.js";
 import { commitmentOf } from "../sdk/commitmentOf.js";
-import { actionTypedData, roundtableDomain } from "../sdk/eip712.js";
-import { RoundtableContractError, toRoundtableError } from "../sdk/errors.js";
-import { roundtableAbi } from "../sdk/generated/roundtableAbi.js";
+import { toRoundtableError } from "../sdk/errors.js";
 import type { TrustedBlock } from "../sdk/proofs/headerChain.js";
-import { RpcDisagreementError } from "../sdk/rpc/rpcErrors.js";
-import {
-  ActionType,
-  Phase,
-  phaseName,
-  type SessionState,
-  Status,
-  type UnsignedAction,
-} from "../sdk/types.js";
+import { ActionType, Phase, type UnsignedAction } from "../sdk/types.js";
 import {
   type AcceptanceSigningRequest,
   acceptAction,
-  acceptanceSigningRequest,
   acceptanceSummary,
   delegateAccount,
-  encryptionPublicKey,
   newDelegateSecretKey,
   newEncryptionSecretKey,
 } from "./acceptance.js";
-import { ChainProofs } from "./chainProofs.js";
+import { delegateAuthority, signAcceptance } from "./delegateSigning.js";
+import {
+  actionLabel,
+  describeOutcome,
+  partyList,
+  phaseLabel,
+  unconfirmedNote,
+} from "./describeRun.js";
 import { PartyError, type PartyErrorCode } from "./errors.js";
-import { judgeAbort } from "./judgeOutcome.js";
-import { type LocalProgress, type LocalRound, type PartyStep, planStep } from "./plan.js";
+import { type PartyStep, planStep } from "./plan.js";
 import { computeRound, type SessionProtocol, sessionProtocol } from "./protocolRound.js";
 import {
-  bindingOf,
   CONFIG_HASH_RECORD,
   DELEGATE_KEY_RECORD,
-  decodeRoundRecord,
   ENCRYPTION_KEY_RECORD,
   encodeRoundRecord,
   KEY_SHARE_RECORD,
   type RoundRecord,
   roundRecordName,
 } from "./records.js";
-import { formatSeconds, type Outage, outageOf, outageWait } from "./rpcOutage.js";
+import { outageOf, outageWait } from "./rpcOutage.js";
+import { RunStore } from "./runStore.js";
 import type { SecretBinding, SecretStore } from "./secretStore.js";
-import { readSessionView, type SessionView } from "./sessionView.js";
+import { SessionEnd } from "./sessionEnd.js";
+import type { SessionView } from "./sessionView.js";
 import {
   type ActionAuthority,
   createDirectTransport,
@@ -58,12 +52,7 @@ import {
   type Transport,
 } from "./transport.js";
 import type { AcceptanceSummary, PartyOutcome, PartyProgress } from "./types.js";
-import {
-  signingKeyProblem,
-  type VerifiedActions,
-  type ViewProblem,
-  verifyView,
-} from "./verifyView.js";
+import { VerifiedReader } from "./verifiedReader.js";
 
 export type { AcceptanceSigningRequest } from "./acceptance.js";
 export type { AcceptanceSummary, PartyOutcome, PartyProgress } from "./types.js";
@@ -129,17 +118,6 @@ export type DelegateOptions = {
 /** Deliveries of one action tried while it stays due, before the run stops. */
 const MAX_DELIVERY_ATTEMPTS = 3;
 
-/** Consecutive failed chain reads tolerated while polling (a flaky RPC node) before giving up. */
-const MAX_READ_FAILURES = 5;
-
-/**
- * Reads in a row that must fail verification before the run stops on an untrusted read. The waits
- * between them double (1, 2, 4, 8, 8 polls): a node still writing a block's logs agrees within
- * milliseconds even when loaded, a lying provider never does, and nothing is sent meanwhile.
- */
-const MAX_UNTRUSTED_READS = 6;
-const MAX_UNTRUSTED_WAIT_POLLS = 8;
-
 /**
  * Runs one party of one session to its end: accepts (after `confirm`), computes and submits
  * every round, complains when another party cheats, and returns how the session ended. Safe to
@@ -167,20 +145,17 @@ class PartyRun {
   readonly #transports: readonly Transport[];
   readonly #random: RandomSource;
   readonly #interval: number;
-  #chainId: number | undefined;
-  #view: SessionView | undefined;
+  /** The chain as read and verified: the last view, the chain's clock, the store binding. */
+  readonly #reader: VerifiedReader;
+  /** The secret store, read and written under the bindings of the chain read. */
+  readonly #secrets: RunStore;
+  /** Whether an end read may be acted on, and whom an abort blames. */
+  readonly #end: SessionEnd;
   #protocol: SessionProtocol | undefined;
   #confirmed = false;
   #lastProgress = "";
-  /** Actions whose signatures this run has checked (see verifyView). */
-  readonly #verified: VerifiedActions = new Set();
-  readonly #proofs: ChainProofs | undefined;
   /** Deliveries claimed per step that the chain has not shown yet (see #act). */
   readonly #claims = new Map<string, number>();
-  /** The chain's clock at the last read: its block's timestamp, and when it was read here. */
-  #chainClock: { seconds: number; localMs: number } | undefined;
-  /** Whether the provider was last seen down (to say once that it is back). */
-  #outage = false;
 
   constructor(p: RunPartyParameters) {
     this.#p = p;
@@ -194,22 +169,48 @@ class PartyRun {
     this.#transports = p.transports ?? defaultTransports(p);
     this.#random = p.random ?? secureRandom;
     this.#interval = p.pollingInterval ?? 1000;
-    this.#proofs =
-      p.proofs === undefined
-        ? undefined
-        : new ChainProofs(p.publicClient, p.address, p.proofs.trustedBlock);
+    this.#reader = new VerifiedReader({
+      publicClient: p.publicClient,
+      address: p.address,
+      sessionId: p.sessionId,
+      account,
+      interval: this.#interval,
+      trustedBlock: p.proofs?.trustedBlock,
+      run: {
+        get: (view, binding, name) => this.#secrets.get(view, binding, name),
+        progress: (view, note) => this.#progress(view, note),
+        emit: (progress) => this.#emit(progress),
+        sleep: (milliseconds) => this.#sleep(milliseconds),
+        throwIfStopped: () => this.#throwIfStopped(),
+        error: (code, shortMessage, extra) => this.#error(code, shortMessage, extra),
+        storeError: (view, what, error) => this.#secrets.storeError(view, what, error),
+      },
+    });
+    this.#secrets = new RunStore({
+      store: p.store,
+      binding: (sessionId, party) => this.#binding(sessionId, party),
+      error: (shortMessage, cause) => this.#error("STORE", shortMessage, { cause }),
+    });
+    this.#end = new SessionEnd({
+      publicClient: p.publicClient,
+      proofs: this.#reader.proofs,
+      secrets: this.#secrets,
+      binding: (sessionId, party) => this.#binding(sessionId, party),
+      protocolOf: (view) => this.#protocolOf(view),
+      untrusted: (shortMessage) => this.#error("UNTRUSTED_READ", shortMessage),
+    });
   }
 
   async run(): Promise<PartyOutcome> {
     let fresh = true;
     for (;;) {
       this.#throwIfStopped();
-      if (!fresh && !(await this.#phaseChanged())) {
+      if (!fresh && !(await this.#reader.phaseChanged())) {
         await this.#sleep();
         continue;
       }
-      const view = await this.#read();
-      const local = await this.#local(view);
+      const view = await this.#reader.read();
+      const local = await this.#secrets.local(view, this.#confirmed);
       const step = planStep(view, local);
       fresh = true;
       switch (step.kind) {
@@ -220,9 +221,9 @@ class PartyRun {
             { metaMessages: [`Parties: ${view.parties.join(", ")}`] },
           );
         case "done": {
-          const confirmed = await this.#confirmEnd(view, step.outcome);
-          const outcome = await this.#judged(view, step.outcome);
-          if (confirmed) await this.#cleanup(view);
+          const confirmed = await this.#end.confirmed(view, step.outcome);
+          const outcome = await this.#end.judged(view, step.outcome);
+          if (confirmed) await this.#secrets.forget(view);
           else this.#progress(view, unconfirmedNote);
           this.#progress(view, describeOutcome(outcome));
           return outcome;
@@ -274,12 +275,12 @@ class PartyRun {
     // Reuse a stored key: an earlier run may have sent its Accept in a transaction not yet mined,
     // and a party must never register a key other than the one whose secret it keeps.
     const secret =
-      (await this.#get(view, binding, ENCRYPTION_KEY_RECORD)) ??
+      (await this.#secrets.get(view, binding, ENCRYPTION_KEY_RECORD)) ??
       newEncryptionSecretKey(this.#random);
     // The delegate key is reused like the encryption key: a signature made away from the runner
     // for its address must stay good across runs.
     const storedDelegate = this.#delegated
-      ? await this.#get(view, binding, DELEGATE_KEY_RECORD)
+      ? await this.#secrets.get(view, binding, DELEGATE_KEY_RECORD)
       : undefined;
     const delegateKey = this.#delegated
       ? (storedDelegate ?? newDelegateSecretKey(this.#random))
@@ -300,16 +301,29 @@ class PartyRun {
     }
     // The secret must be durable before its public key is registered, and the configuration this
     // party accepted is pinned: every later step checks what it reads against it.
-    if (step.newEncryptionKey) await this.#put(view, binding, ENCRYPTION_KEY_RECORD, secret);
-    if (delegateKey !== undefined && storedDelegate === undefined) {
-      await this.#put(view, binding, DELEGATE_KEY_RECORD, delegateKey);
+    if (step.newEncryptionKey) {
+      await this.#secrets.put(view, binding, ENCRYPTION_KEY_RECORD, secret);
     }
-    await this.#put(view, binding, CONFIG_HASH_RECORD, hexToBytes(view.configHash));
+    if (delegateKey !== undefined && storedDelegate === undefined) {
+      await this.#secrets.put(view, binding, DELEGATE_KEY_RECORD, delegateKey);
+    }
+    await this.#secrets.put(view, binding, CONFIG_HASH_RECORD, hexToBytes(view.configHash));
     if (delegate === undefined) {
       await this.#act(view, step, accept, "accepted and registered an encryption key");
       return;
     }
-    const signature = await this.#signAcceptance(view, accept, summary);
+    const signature = await signAcceptance({
+      publicClient: this.#p.publicClient,
+      walletClient: this.#p.walletClient,
+      account: this.#account,
+      signAcceptance:
+        typeof this.#p.delegate === "object" ? this.#p.delegate.signAcceptance : undefined,
+      view,
+      accept,
+      summary,
+      throwIfStopped: () => this.#throwIfStopped(),
+      refused: (shortMessage) => this.#error("REFUSED", shortMessage),
+    });
     await this.#act(
       view,
       step,
@@ -324,83 +338,35 @@ class PartyRun {
     return this.#p.delegate !== undefined && this.#p.delegate !== false;
   }
 
-  /**
-   * The account's signature over the acceptance: from `signAcceptance` (away from the runner) or
-   * the wallet, checked against the account (ECDSA or ERC-1271, at the latest block) before use.
-   */
-  async #signAcceptance(
-    view: SessionView,
-    accept: UnsignedAction,
-    summary: AcceptanceSummary,
-  ): Promise<Hex> {
-    const request = acceptanceSigningRequest(view, this.#account, accept, summary);
-    const options = typeof this.#p.delegate === "object" ? this.#p.delegate : {};
-    const wallet = this.#p.walletClient;
-    let signature: Hex;
-    if (options.signAcceptance !== undefined) signature = await options.signAcceptance(request);
-    else if (wallet !== undefined) {
-      signature = await wallet.signTypedData({ account: wallet.account, ...request.typedData });
-    } else {
-      throw this.#error(
-        "REFUSED",
-        `Nothing can sign party ${accept.party}'s acceptance of session ${view.sessionId}: give the account's wallet, or a signAcceptance for a signature made elsewhere. Nothing was sent.`,
-      );
-    }
-    this.#throwIfStopped();
-    const valid = await this.#p.publicClient
-      .verifyHash({ address: this.#account, hash: request.digest, signature })
-      .catch(() => false);
-    if (!valid) {
-      throw this.#error(
-        "REFUSED",
-        `The acceptance signature given is not account ${this.#account}'s over digest ${request.digest} (domain separator ${request.domainSeparator}, struct hash ${request.structHash}): neither its ECDSA signature nor one its ERC-1271 wallet accepts. Nothing was sent; sign that digest with the party's account and run again.`,
-      );
-    }
-    return signature;
-  }
-
-  /**
-   * The signature of a round action by this party's delegate, when its acceptance on chain named
-   * one. The store must hold that delegate's key; without it the account signs (if a wallet runs).
-   */
-  async #delegateAuthority(
+  /** The delegate's signature of a round action, when this party's acceptance named one. */
+  #delegateAuthority(
     view: SessionView,
     action: UnsignedAction,
   ): Promise<ActionAuthority | undefined> {
-    const named = view.delegates[action.party];
-    if (named === undefined) return undefined;
-    const key = await this.#get(
+    return delegateAuthority({
       view,
-      this.#binding(view.sessionId, action.party),
-      DELEGATE_KEY_RECORD,
-    );
-    const delegate = key === undefined ? undefined : delegateAccount(key);
-    if (delegate !== undefined && delegate.address.toLowerCase() === named.toLowerCase()) {
-      const signature = await delegate.signTypedData(
-        actionTypedData(roundtableDomain(view.chainId, view.contract), action),
-      );
-      return { signature, delegate };
-    }
-    if (this.#p.walletClient !== undefined) return undefined;
-    throw this.#error(
-      "STORE",
-      `Party ${action.party}'s acceptance of session ${view.sessionId} named delegate ${named}, but the secret store holds ${delegate === undefined ? "no delegate key" : `the key of ${delegate.address}`}, and no wallet of the account is given to sign instead. Run with the store used to accept, or with the account's key file.`,
-    );
+      action,
+      storedKey: () =>
+        this.#secrets.get(view, this.#binding(view.sessionId, action.party), DELEGATE_KEY_RECORD),
+      hasWallet: this.#p.walletClient !== undefined,
+      storeProblem: (shortMessage) => this.#error("STORE", shortMessage),
+    });
   }
 
   async #send(view: SessionView, step: Extract<PartyStep, { kind: "send" }>): Promise<void> {
     const self = view.self!;
     const { round } = step;
     const binding = this.#binding(view.sessionId, self);
-    let record = step.stored ? await this.#record(view, binding, round) : undefined;
+    let record = step.stored ? await this.#secrets.record(view, binding, round) : undefined;
     if (record === undefined) {
       record = await this.#compute(view, binding, round);
       // A complaint replaces the payload: the next plan files it.
       if (record.kind === "blame") return;
     } else if (record.kind === "payload" && this.#isFinalKeygenRound(view, round)) {
       // The key share is written before the round-3 record; restore it if it went missing since.
-      const share = await this.#get(view, binding, KEY_SHARE_RECORD);
-      if (share === undefined) await this.#put(view, binding, KEY_SHARE_RECORD, record.state);
+      const share = await this.#secrets.get(view, binding, KEY_SHARE_RECORD);
+      if (share === undefined)
+        await this.#secrets.put(view, binding, KEY_SHARE_RECORD, record.state);
     }
     if (record.kind !== "payload") return;
     const payload = bytesToHex(record.payload);
@@ -428,13 +394,13 @@ class PartyRun {
     const protocol = this.#protocolOf(view);
     let previousState: Uint8Array | undefined;
     if (round > 1) {
-      const previous = await this.#record(view, binding, round - 1);
+      const previous = await this.#secrets.record(view, binding, round - 1);
       if (previous?.kind === "payload") previousState = previous.state;
     }
     const secrets =
       view.kind === "key-generation"
-        ? { encryptionSecretKey: await this.#get(view, binding, ENCRYPTION_KEY_RECORD) }
-        : { keyShare: await this.#keyShare(view) };
+        ? { encryptionSecretKey: await this.#secrets.get(view, binding, ENCRYPTION_KEY_RECORD) }
+        : { keyShare: await this.#secrets.keyShare(view) };
     let computed: ReturnType<typeof computeRound>;
     try {
       computed = computeRound({
@@ -458,9 +424,14 @@ class PartyRun {
     // Key share first: if the run dies between the two writes, the round is computed again
     // (deterministically, from the same state and log) rather than sent without a stored share.
     if (computed.keyShare !== undefined) {
-      await this.#put(view, binding, KEY_SHARE_RECORD, computed.keyShare);
+      await this.#secrets.put(view, binding, KEY_SHARE_RECORD, computed.keyShare);
     }
-    await this.#put(view, binding, roundRecordName(round), encodeRoundRecord(computed.record));
+    await this.#secrets.put(
+      view,
+      binding,
+      roundRecordName(round),
+      encodeRoundRecord(computed.record),
+    );
     if (computed.record.kind === "blame") {
       this.#progress(
         view,
@@ -510,14 +481,14 @@ class PartyRun {
         return;
       }
       this.#throwIfStopped();
-      const now = await this.#read();
-      const next = planStep(now, await this.#local(now));
+      const now = await this.#reader.read();
+      const next = planStep(now, await this.#secrets.local(now, this.#confirmed));
       if (stepKey(next) !== stepKey(step)) return;
       // A provider (or relayer) that does not answer costs no attempt: wait, growing the wait,
       // until the deadline by the chain's clock.
       if (
         delivery.errors.every(({ error }) => outageOf(error) !== undefined) &&
-        this.#chainNow() < now.deadline
+        this.#reader.chainNow() < now.deadline
       ) {
         await this.#sleep(outageWait(this.#interval, ++outages));
         continue;
@@ -557,11 +528,11 @@ class PartyRun {
         return undefined;
       } catch {
         // Another party may have expired it first, or this account has no gas: read again.
-        const now = await this.#read();
+        const now = await this.#reader.read();
         if (now.phase !== Phase.Expired) return undefined;
       }
     }
-    if (await this.#endCorroborated(view)) await this.#cleanup(view);
+    if (await this.#end.corroborated(view)) await this.#secrets.forget(view);
     else this.#progress(view, unconfirmedNote);
     const outcome: PartyOutcome = {
       status: "aborted",
@@ -571,376 +542,6 @@ class PartyRun {
     };
     this.#progress(view, describeOutcome(outcome));
     return outcome;
-  }
-
-  /**
-   * Round secrets go only at a verified end: a finalized result must be the one this party
-   * computed itself (its stored agreement payload), so a provider that fakes "finalized" with
-   * another result, or before this party's own agreement landed, cannot make it forget anything.
-   */
-  async #confirmEnd(view: SessionView, outcome: PartyOutcome): Promise<boolean> {
-    if (view.self === undefined) return true;
-    // A complaint or a disagreement ends a session by signed, verified actions; an expiry or a
-    // cancellation by nothing a party signed, so one provider's word is not enough to forget.
-    if (outcome.status === "cancelled") return this.#endCorroborated(view);
-    if (outcome.status === "aborted") {
-      return outcome.reason === "expired" ? this.#endCorroborated(view) : true;
-    }
-    const binding = this.#binding(view.sessionId, view.self);
-    const own = await this.#record(view, binding, view.roundCount);
-    const mine = view.payloads[view.roundCount - 1]?.get(view.self);
-    const computed = own?.kind === "payload" ? bytesToHex(own.payload) : undefined;
-    const problems: string[] = [];
-    if (computed === undefined) {
-      // Already cleaned up by an earlier run: nothing left to lose.
-      if ((await this.#get(view, binding, ENCRYPTION_KEY_RECORD)) === undefined) return true;
-      problems.push("this party has not computed a result, so the session cannot have finalized");
-    } else if (computed.toLowerCase() !== outcome.result.toLowerCase()) {
-      problems.push(`the result served is ${outcome.result}, but this party computed ${computed}`);
-    } else if (mine === undefined || mine.toLowerCase() !== computed.toLowerCase()) {
-      problems.push("the logs do not hold this party's own agreement");
-    }
-    if (problems.length === 0) return true;
-    throw this.#error(
-      "UNTRUSTED_READ",
-      `Session ${view.sessionId} is reported finalized, but ${problems.join("; ")}. Nothing was deleted from the store. Check the session through another provider, or several (--rpc-url more than once), and run again.`,
-    );
-  }
-
-  /**
-   * Whether an end that no party signed (an expiry, a cancellation) is confirmed by more than one
-   * provider's word: several providers in quorum, or the session's stored status proven against a
-   * header linked to the trusted block.
-   */
-  async #endCorroborated(view: SessionView): Promise<boolean> {
-    const transport = this.#p.publicClient.transport as { quorum?: unknown };
-    if (typeof transport.quorum === "number" && transport.quorum >= 2) return true;
-    const status = await this.#proofs?.status(view.sessionId, view.blockNumber);
-    return status === Status.Aborted || status === Status.Cancelled;
-  }
-
-  /** An aborted outcome with its culprits judged from the record, as the auditor judges them. */
-  async #judged(view: SessionView, outcome: PartyOutcome): Promise<PartyOutcome> {
-    if (outcome.status !== "aborted" || outcome.reason === "expired") return outcome;
-    let keyShare: KeyShare | undefined;
-    if (view.kind === "signing") {
-      const bytes = await this.#keyShare(view);
-      try {
-        keyShare = bytes === undefined ? undefined : decodeKeyShare(bytes);
-      } catch (error) {
-        throw this.#storeError(view, `decode ${KEY_SHARE_RECORD}`, error);
-      }
-    }
-    const { blame, finding } = judgeAbort(view, this.#protocolOf(view), keyShare);
-    return { ...outcome, blame, ...(finding === undefined ? {} : { finding }) };
-  }
-
-  /** After the end, round states (polynomial coefficients, nonces) and the encryption key go. */
-  async #cleanup(view: SessionView): Promise<void> {
-    if (view.self === undefined) return;
-    const binding = this.#binding(view.sessionId, view.self);
-    const names = [ENCRYPTION_KEY_RECORD, DELEGATE_KEY_RECORD];
-    for (let round = 1; round <= view.roundCount; round++) names.push(roundRecordName(round));
-    for (const name of names) {
-      try {
-        await this.#p.store.delete(binding, name);
-      } catch (error) {
-        throw this.#storeError(view, `delete ${name}`, error);
-      }
-    }
-  }
-
-  // ─────────────────────────────────────────────────────────── reads
-
-  async #read(): Promise<SessionView> {
-    let untrusted = 0;
-    let outageSince: number | undefined;
-    for (let failures = 1; ; failures++) {
-      try {
-        this.#chainId ??= await this.#p.publicClient.getChainId();
-        const view = await readSessionView({
-          publicClient: this.#p.publicClient,
-          address: this.#p.address,
-          sessionId: this.#p.sessionId,
-          account: this.#account,
-          chainId: this.#chainId,
-          previous: this.#view,
-        });
-        // Countdowns and deadlines go by the chain's clock, which may run apart from this one's.
-        const block = await this.#p.publicClient.getBlock({ blockNumber: view.blockNumber });
-        await this.#verify(view);
-        this.#chainClock = { seconds: Number(block.timestamp), localMs: Date.now() };
-        this.#view = view;
-        if (this.#outage) {
-          this.#outage = false;
-          this.#progress(view, "the RPC provider answers again; carrying on");
-        }
-        return view;
-      } catch (error) {
-        if (error instanceof PartyError) {
-          // A node can answer a read at a block before its logs for that block are indexed; an
-          // honest provider's view agrees a poll later, a lying one's never does.
-          if (error.code !== "UNTRUSTED_READ" || ++untrusted >= MAX_UNTRUSTED_READS) throw error;
-          const polls = Math.min(2 ** (untrusted - 1), MAX_UNTRUSTED_WAIT_POLLS);
-          for (let wait = 0; wait < polls; wait++) await this.#sleep();
-          this.#throwIfStopped();
-          continue;
-        }
-        const disagreement = findCause(error, RpcDisagreementError);
-        if (disagreement !== undefined) {
-          // Providers that contradict each other are not a hiccup to retry: stop before acting.
-          throw this.#error(
-            "UNTRUSTED_READ",
-            `Stopped session ${this.#p.sessionId} before acting: ${disagreement.shortMessage}`,
-            { metaMessages: disagreement.metaMessages ?? [], cause: error },
-          );
-        }
-        const reason = toRoundtableError(error);
-        if (reason instanceof RoundtableContractError) {
-          throw this.#error(
-            "CHAIN",
-            `Could not read session ${this.#p.sessionId}: ${reason.shortMessage}`,
-            { cause: error },
-          );
-        }
-        const outage = outageOf(error);
-        if (outage !== undefined) {
-          outageSince ??= Date.now();
-          await this.#waitOutOutage(outage, failures, outageSince, error);
-          continue;
-        }
-        if (failures >= MAX_READ_FAILURES) {
-          throw this.#error(
-            "CHAIN",
-            `Could not read session ${this.#p.sessionId}: ${reason.shortMessage}. Run again to resume; nothing is lost.`,
-            { cause: error },
-          );
-        }
-        await this.#sleep();
-        this.#throwIfStopped();
-      }
-    }
-  }
-
-  /**
-   * Waits before the next read while the provider does not answer: the wait doubles, and the
-   * run goes on until the current phase's deadline by the chain's clock (or, before the first
-   * read, a few tries), since the session needs nothing from this party after it.
-   */
-  async #waitOutOutage(
-    outage: Outage,
-    attempt: number,
-    since: number,
-    error: unknown,
-  ): Promise<void> {
-    const view = this.#view;
-    const down = formatSeconds((Date.now() - since) / 1000);
-    const secondsLeft = view === undefined ? 0 : view.deadline - this.#chainNow();
-    if (view === undefined ? attempt >= MAX_READ_FAILURES : secondsLeft <= 0) {
-      const deadline =
-        view === undefined
-          ? ""
-          : `, and the deadline ${new Date(view.deadline * 1000).toISOString()} has passed by the chain's clock`;
-      throw this.#error(
-        "CHAIN",
-        `Could not read session ${this.#p.sessionId}: the RPC provider ${outage.provider} has not answered for ${down} (${outage.reason})${deadline}. Run again to resume; nothing is lost.`,
-        { cause: error },
-      );
-    }
-    const wait =
-      view === undefined
-        ? outageWait(this.#interval, attempt)
-        : Math.min(outageWait(this.#interval, attempt), Math.ceil(secondsLeft * 1000));
-    if (view !== undefined) {
-      this.#progress(
-        view,
-        `the RPC provider ${outage.provider} is unreachable (${outage.reason}) for ${down}; retrying in ${formatSeconds(wait / 1000)}, until the deadline`,
-      );
-    }
-    this.#outage = true;
-    await this.#sleep(wait);
-    this.#throwIfStopped();
-  }
-
-  /** Now, by the chain's clock: the last block read, plus the local time since it was read. */
-  #chainNow(): number {
-    const clock = this.#chainClock;
-    if (clock === undefined) return Date.now() / 1000;
-    return clock.seconds + Math.max(0, Date.now() - clock.localMs) / 1000;
-  }
-
-  /**
-   * Refuses a view whose actions are not all signed by their parties, whose transcript does not
-   * match the contract's, or whose configuration is not the one this party accepted.
-   */
-  async #verify(view: SessionView): Promise<void> {
-    let pinned: Hex | undefined;
-    if (view.self !== undefined) {
-      const bytes = await this.#get(
-        view,
-        this.#binding(view.sessionId, view.self),
-        CONFIG_HASH_RECORD,
-      );
-      if (bytes !== undefined) pinned = bytesToHex(bytes);
-    }
-    const problem =
-      (await this.#verifySigningKey(view)) ??
-      (await verifyView({
-        publicClient: this.#p.publicClient,
-        view,
-        verified: this.#verified,
-        pinnedConfigHash: pinned,
-      }));
-    if (problem === undefined) {
-      if (this.#proofs !== undefined) await this.#proveTranscript(view, this.#proofs);
-      return;
-    }
-    this.#view ??= view;
-    throw this.#error(
-      "UNTRUSTED_READ",
-      `Stopped session ${view.sessionId} before acting on what the RPC provider served at block ${view.blockNumber}: ${problem.what}. Nothing was sent on it. Read the chain through another provider, or several (--rpc-url more than once), and run again: nothing is lost.`,
-      { metaMessages: problem.metaMessages },
-    );
-  }
-
-  /**
-   * The contract's transcript at the view's block, from a storage proof against a header linked
-   * to the trusted block. verifyView already matched it against every logged, signed action, so
-   * the whole action log the runner acts on is then proven.
-   */
-  async #proveTranscript(view: SessionView, proofs: ChainProofs): Promise<void> {
-    const proven = await proofs.transcript(view.sessionId, view.blockNumber);
-    if ("value" in proven && proven.value.toLowerCase() === view.transcript.toLowerCase()) return;
-    this.#view ??= view;
-    throw this.#error(
-      "UNTRUSTED_READ",
-      "failure" in proven
-        ? `Stopped session ${view.sessionId}: the provider's chain does not prove out from trusted block ${this.#p.proofs?.trustedBlock.number} (${proven.failure}). Nothing was sent on it. Use another provider, or check the trusted block, and run again.`
-        : `Stopped session ${view.sessionId}: at block ${view.blockNumber} the proven transcript is ${proven.value}, but the provider served ${view.transcript}. Nothing was sent on it. Use another provider and run again.`,
-    );
-  }
-
-  /**
-   * A signing session signs with the key this party helped generate: the group key served must be
-   * the one its own key share implies, and the key session's configuration the one it accepted.
-   */
-  async #verifySigningKey(view: SessionView): Promise<ViewProblem | undefined> {
-    const signing = view.signing;
-    if (signing?.keyIndex === undefined) return undefined;
-    const keyBinding = this.#binding(signing.keySession, signing.keyIndex);
-    const pinned = await this.#get(view, keyBinding, CONFIG_HASH_RECORD);
-    const share = await this.#get(view, keyBinding, KEY_SHARE_RECORD);
-    try {
-      return signingKeyProblem(signing, pinned, share);
-    } catch (error) {
-      throw this.#storeError(view, `decode ${KEY_SHARE_RECORD}`, error);
-    }
-  }
-
-  /** One cheap read while waiting: has the phase or round moved? Reports progress on the way. */
-  async #phaseChanged(): Promise<boolean> {
-    const view = this.#view;
-    if (view === undefined) return true;
-    let state: SessionState;
-    try {
-      state = await this.#readState();
-    } catch {
-      // A transient failure: the full read that follows retries and reports properly.
-      return true;
-    }
-    if (state.phase !== view.phase || state.round !== view.round) return true;
-    let acted = 0;
-    for (let i = 0; i < state.partyCount; i++) if ((state.acted >> BigInt(i)) & 1n) acted++;
-    this.#emit({
-      sessionId: view.sessionId,
-      phase: phaseName(state.phase),
-      round: state.round,
-      acted,
-      partyCount: state.partyCount,
-      deadline: new Date(state.deadline * 1000),
-      chainTime: new Date(this.#chainNow() * 1000),
-    });
-    return false;
-  }
-
-  #readState(): Promise<SessionState> {
-    return this.#p.publicClient.readContract({
-      address: this.#p.address,
-      abi: roundtableAbi,
-      functionName: "sessionState",
-      args: [this.#p.sessionId],
-    });
-  }
-
-  /** What the store says, without keeping any secret in the result. */
-  async #local(view: SessionView): Promise<LocalProgress> {
-    const rounds = new Map<number, LocalRound>();
-    let encryptionKey: Hex | undefined;
-    let hasKeyShare = false;
-    if (view.self !== undefined) {
-      const binding = this.#binding(view.sessionId, view.self);
-      const secret = await this.#get(view, binding, ENCRYPTION_KEY_RECORD);
-      if (secret !== undefined) encryptionKey = encryptionPublicKey(secret);
-      for (let round = 1; round <= view.roundCount; round++) {
-        const record = await this.#record(view, binding, round);
-        if (record?.kind === "payload") rounds.set(round, { kind: "payload" });
-        if (record?.kind === "blame") {
-          rounds.set(round, {
-            kind: "blame",
-            accused: record.accused,
-            evidence: bytesToHex(record.evidence),
-          });
-        }
-      }
-      if (view.kind === "signing") hasKeyShare = (await this.#keyShare(view)) !== undefined;
-    }
-    return { encryptionKey, rounds, hasKeyShare, confirmed: this.#confirmed };
-  }
-
-  /** The key share a signing session signs with: stored by the key generation, under its binding. */
-  async #keyShare(view: SessionView): Promise<Uint8Array | undefined> {
-    const signing = view.signing;
-    if (signing?.keyIndex === undefined) return undefined;
-    return this.#get(view, this.#binding(signing.keySession, signing.keyIndex), KEY_SHARE_RECORD);
-  }
-
-  async #record(
-    view: SessionView,
-    binding: SecretBinding,
-    round: number,
-  ): Promise<RoundRecord | undefined> {
-    const bytes = await this.#get(view, binding, roundRecordName(round));
-    if (bytes === undefined) return undefined;
-    try {
-      return decodeRoundRecord(bytes, round);
-    } catch (error) {
-      throw this.#storeError(view, `read ${roundRecordName(round)}`, error);
-    }
-  }
-
-  async #get(
-    view: SessionView,
-    binding: SecretBinding,
-    name: string,
-  ): Promise<Uint8Array | undefined> {
-    try {
-      return await this.#p.store.get(binding, name);
-    } catch (error) {
-      throw this.#storeError(view, `read ${name}`, error);
-    }
-  }
-
-  async #put(
-    view: SessionView,
-    binding: SecretBinding,
-    name: string,
-    value: Uint8Array,
-  ): Promise<void> {
-    try {
-      await this.#p.store.put(binding, name, value);
-    } catch (error) {
-      throw this.#storeError(view, `write ${name}`, error);
-    }
   }
 
   // ─────────────────────────────────────────────────────────── helpers
@@ -955,7 +556,7 @@ class PartyRun {
   }
 
   #binding(sessionId: bigint, party: number): SecretBinding {
-    return bindingOf(this.#chainId!, this.#p.address, sessionId, party);
+    return this.#reader.binding(sessionId, party);
   }
 
   #progress(view: SessionView, note?: string): void {
@@ -966,7 +567,7 @@ class PartyRun {
       acted: view.acted.filter(Boolean).length,
       partyCount: view.parties.length,
       deadline: new Date(view.deadline * 1000),
-      chainTime: new Date(this.#chainNow() * 1000),
+      chainTime: new Date(this.#reader.chainNow() * 1000),
       ...(note === undefined ? {} : { note }),
     });
   }
@@ -995,7 +596,7 @@ class PartyRun {
   #throwIfStopped(): void {
     const signal = this.#p.signal;
     if (signal?.aborted) {
-      const view = this.#view;
+      const view = this.#reader.view;
       throw this.#error(
         "STOPPED",
         `Stopped while running session ${this.#p.sessionId}. Nothing is lost: run again with the same store to resume${view === undefined ? "" : ` before the deadline ${new Date(view.deadline * 1000).toISOString()}`}.`,
@@ -1004,22 +605,12 @@ class PartyRun {
     }
   }
 
-  #storeError(view: SessionView, what: string, error: unknown): PartyError {
-    // Store errors name files and bindings, never contents.
-    const message = error instanceof Error ? error.message : String(error);
-    return this.#error(
-      "STORE",
-      `The secret store failed to ${what} for session ${view.sessionId}: ${message}`,
-      { cause: error },
-    );
-  }
-
   #error(
     code: PartyErrorCode,
     shortMessage: string,
     extra: { metaMessages?: string[]; cause?: unknown } = {},
   ): PartyError {
-    const view = this.#view;
+    const view = this.#reader.view;
     return new PartyError({
       code,
       sessionId: this.#p.sessionId,
@@ -1046,21 +637,6 @@ function defaultTransports(p: RunPartyParameters): Transport[] {
   return [createDirectTransport({ ...base, payer: "delegate" }), ...wallet];
 }
 
-/** Said when an end is not confirmed: the round secrets stay (encrypted) in the store. */
-const unconfirmedNote =
-  "the end is one provider's word: round secrets are kept in the store; run again with several --rpc-url or --trusted-block to confirm it and delete them";
-
-/** The first error in `error`'s cause chain that is a `type`. */
-function findCause<T extends Error>(
-  error: unknown,
-  type: abstract new (...args: never[]) => T,
-): T | undefined {
-  for (let e = error; e instanceof Error; e = e.cause) {
-    if (e instanceof type) return e;
-  }
-  return undefined;
-}
-
 /** The fields of an action that this kind leaves empty. */
 function noAction(view: SessionView, action: number): UnsignedAction {
   return {
@@ -1072,44 +648,6 @@ function noAction(view: SessionView, action: number): UnsignedAction {
     word: "0x0000000000000000000000000000000000000000000000000000000000000000",
     data: "0x",
   };
-}
-
-function phaseLabel(view: SessionView): string {
-  return view.round === 0 ? view.phaseName : `${view.phaseName} (round ${view.round})`;
-}
-
-function partyList(parties: readonly number[]): string {
-  if (parties.length === 0) return "nobody";
-  return `part${parties.length === 1 ? "y" : "ies"} ${parties.join(", ")}`;
-}
-
-function describeOutcome(outcome: PartyOutcome): string {
-  switch (outcome.status) {
-    case "finalized":
-      return "finalized: every party agreed on the result";
-    case "cancelled":
-      return "cancelled by its initiator";
-    case "aborted":
-      return outcome.reason === "expired"
-        ? `aborted at the deadline; blamed ${partyList(outcome.blame)}`
-        : outcome.reason === "complaint"
-          ? `aborted by a complaint; the evidence names ${partyList(outcome.blame)}${outcome.finding === undefined ? "" : ` (${outcome.finding})`}`
-          : `aborted: the parties' results disagree; wrong: ${partyList(outcome.blame)}`;
-  }
-}
-
-/** An action in words, for messages. */
-function actionLabel(action: UnsignedAction): string {
-  switch (action.action) {
-    case ActionType.Accept:
-      return "acceptance";
-    case ActionType.Commit:
-      return `round-${action.round} commitment`;
-    case ActionType.Submit:
-      return `round-${action.round} payload`;
-    default:
-      return `complaint against party ${action.accused}`;
-  }
 }
 
 /** What a step would send, to tell whether a failed step is still due. */
