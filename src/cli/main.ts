@@ -19,6 +19,7 @@ import { sessionCreateCommand } from "./commands/session/create.js";
 import { sessionExpireCommand } from "./commands/session/expire.js";
 import { sessionListCommand } from "./commands/session/list.js";
 import { sessionShowCommand } from "./commands/session/show.js";
+import { sessionWatchCommand } from "./commands/session/watch.js";
 import { signCommand } from "./commands/sign.js";
 import {
   type CliContext,
@@ -40,6 +41,7 @@ const commands: readonly Command[] = [
   keyAddressCommand,
   sessionCreateCommand,
   sessionShowCommand,
+  sessionWatchCommand,
   sessionListCommand,
   sessionExpireCommand,
   sessionCancelCommand,

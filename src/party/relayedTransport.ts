@@ -70,7 +70,31 @@ export type CreateRelayedTransportParameters = {
   maxResponseBytes?: number | undefined;
   /** Stops waiting when aborted. */
   signal?: AbortSignal | undefined;
+  /**
+   * Called once, the first time the relayer cannot be connected to at all (such as
+   * `ECONNREFUSED`), with that error code: a dead relayer, whose actions go to the next transport.
+   */
+  onUnreachable?: ((code: string) => void) | undefined;
 };
+
+/** Errors that mean nothing answers at the relayer's address (not a slow or failing answer). */
+const connectionErrorCodes = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
+
+/** The connection error code in `error`'s cause chain (fetch wraps it in a TypeError). */
+function connectionErrorCode(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 8; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && connectionErrorCodes.has(code)) return code;
+    current = current.cause;
+  }
+  return undefined;
+}
 
 /**
  * A transport through one relayer: signs the action, POSTs it to `/v1/actions`, and waits until
@@ -98,6 +122,7 @@ export function createRelayedTransport({
   requestTimeout = 10_000,
   maxResponseBytes = 1_048_576,
   signal,
+  onUnreachable,
 }: CreateRelayedTransportParameters): Transport {
   const base = parseRelayerUrl(url);
   const name = `relayer ${base.origin}${base.pathname === "/" ? "" : base.pathname}`;
@@ -106,6 +131,7 @@ export function createRelayedTransport({
   // chain still shows its slot open, so a second request for one of these means the relayer's
   // word was false: it is not asked again.
   const claimed = new Set<Hex>();
+  let reportedUnreachable = false;
 
   async function request(path: string, init: RequestInit = {}): Promise<Response> {
     const timeout = AbortSignal.timeout(requestTimeout);
@@ -128,6 +154,11 @@ export function createRelayedTransport({
     } catch (error) {
       signal?.throwIfAborted();
       if (error instanceof RelayerDeliveryError) throw error;
+      const code = connectionErrorCode(error);
+      if (code !== undefined && !reportedUnreachable) {
+        reportedUnreachable = true;
+        onUnreachable?.(code);
+      }
       throw new RelayerDeliveryError({
         code: "unreachable",
         shortMessage: `${name} did not answer ${init.method ?? "GET"} ${path}: ${(error as Error).message}.`,

@@ -13,7 +13,7 @@ import { defineCommand } from "../../command.js";
 import { keyHolderCount, scheduleText, thresholdText } from "../../describe.js";
 import { CliError, ExitCode, toCliError, UsageError } from "../../errors.js";
 import { formatDuration, formatTable, formatTime } from "../../output.js";
-import { parseBytes32, parseSessionId } from "../../parse.js";
+import { parseBytes32, parseSessionId, redactUrl } from "../../parse.js";
 import { isInteractive, promptYesNo } from "../../prompt.js";
 import { resolveTrustedBlock, trustedBlockOption } from "../../trustedBlock.js";
 import {
@@ -97,6 +97,21 @@ function parseRelayerTimeout(value: string | undefined): number {
     );
   }
   return seconds * 1000;
+}
+
+/** A transport as messages name it: a relayer's URL redacted (its path may hold an API key). */
+function transportText(t: Transport): string {
+  return t.name.startsWith("relayer ") ? `relayer ${redactUrl(t.name.slice(8))}` : t.name;
+}
+
+/** What follows transport `index` when it fails: the next relayers, then direct delivery. */
+function fallbackText(transports: readonly Transport[], index: number): string {
+  const rest = transports.slice(index + 1).map((t) => {
+    if (t.name === "direct") return "direct delivery by the account (which needs gas)";
+    if (t.name.startsWith("direct")) return `direct delivery ${t.name.slice("direct ".length)}`;
+    return transportText(t);
+  });
+  return rest.length === 0 ? "no other transport, so it is not delivered" : rest.join(", then ");
 }
 
 function progressLine(p: PartyProgress): string {
@@ -301,7 +316,7 @@ export const partyRunCommand = defineCommand({
 
     const walletClient = account === undefined ? undefined : connection.walletClient(account);
     const transports: Transport[] = [
-      ...relayerUrls.map((url) =>
+      ...relayerUrls.map((url, index) =>
         createRelayedTransport({
           url,
           publicClient: connection.publicClient,
@@ -311,6 +326,11 @@ export const partyRunCommand = defineCommand({
           deliveryTimeout: relayerTimeout,
           pollingInterval: Math.min(connection.pollingInterval, 1000),
           signal,
+          // One warning per dead relayer: its actions go on to the next transport.
+          onUnreachable: (code) =>
+            log.warn(
+              `Relayer ${redactUrl(url)} cannot be reached (${code}): each action goes on to ${fallbackText(transports, index)}.`,
+            ),
         }),
       ),
       ...(delegation.delegated
@@ -333,7 +353,7 @@ export const partyRunCommand = defineCommand({
           ]),
     ];
     if (relayerUrls.length > 0) {
-      log.info(`Delivering through ${transports.map((t) => t.name).join(", then ")}.`);
+      log.info(`Delivering through ${transports.map(transportText).join(", then ")}.`);
     } else if (
       account !== undefined &&
       (await connection.publicClient.getBalance({ address: account.address }).catch(() => 1n)) ===
