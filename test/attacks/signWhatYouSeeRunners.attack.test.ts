@@ -1,114 +1,32 @@
 // The typed-data findings of signWhatYouSee.attack.test.ts end to end: real runners on anvil, a
 // dishonest initiator that writes a signing session's params itself. The defence asserted: a
-// signer is never asked to accept lines the digest does not commit to, and the audit fails the
-// session. (Findings F2 and F3 of the first attack, where both signers were shown a message that
+// signer is never asked to accept lines the digest does not commit to, and the audit names the
+// initiator. (Findings F2 and F3 of the first attack, where both signers were shown a message that
 // was not hashed, accepted, and the group signed; typed data is now declined until it can be shown
 // exactly as hashed.)
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { expect } from "chai";
-import {
-  type Address,
-  bytesToHex,
-  concatBytes,
-  createPublicClient,
-  createWalletClient,
-  type Hex,
-  hashTypedData,
-  http,
-  type TypedDataDefinition,
-} from "viem";
-import { mnemonicToAccount } from "viem/accounts";
-import { openFileSecretStore } from "../../src/party/fileSecretStore.js";
-import { runParty } from "../../src/party/runParty.js";
-import type { SecretStore } from "../../src/party/secretStore.js";
+import { bytesToHex, concatBytes, type Hex, hashTypedData, type TypedDataDefinition } from "viem";
 import type { AcceptanceSummary } from "../../src/party/types.js";
-import { createSession } from "../../src/sdk/actions/createSession.js";
-import type {
-  RoundtablePublicClient,
-  RoundtableWalletClient,
-} from "../../src/sdk/actions/internal.js";
 import { keygenConfig, signingConfig } from "../../src/sdk/protocolIds.js";
-import type { SessionConfig } from "../../src/sdk/types.js";
 import { auditAll, checkOf } from "../auditor/helpers.js";
-import {
-  type Anvil,
-  deployRoundtableOnAnvil,
-  developmentMnemonic,
-  startAnvil,
-} from "../helpers/anvil.js";
+import { type AnvilParties, startAnvilParties } from "../helpers/anvilParties.js";
 
 describe("attacks: signing what you see, with real runners", function () {
   this.timeout(180_000);
-  let anvil: Anvil;
-  let contract: Address;
-  type Member = { address: Address; account: ReturnType<typeof mnemonicToAccount> };
-  let members: Member[];
-  const stores: SecretStore[] = [];
-  const directories: string[] = [];
-
-  const run = (member: Member, sessionId: bigint, store: SecretStore, seen: AcceptanceSummary[]) =>
-    runParty({
-      publicClient: createPublicClient({
-        chain: anvil.chain,
-        transport: http(anvil.rpcUrl),
-        pollingInterval: 50,
-      }) as unknown as RoundtablePublicClient,
-      walletClient: createWalletClient({
-        chain: anvil.chain,
-        transport: http(anvil.rpcUrl),
-        account: member.account,
-      }) as unknown as RoundtableWalletClient,
-      address: contract,
-      sessionId,
-      store,
-      pollingInterval: 50,
-      confirm: async (summary) => {
-        seen.push(summary);
-        return true;
-      },
-    });
-
-  async function create(config: SessionConfig): Promise<bigint> {
-    const { sessionId } = await createSession({
-      publicClient: anvil.publicClient as unknown as RoundtablePublicClient,
-      walletClient: anvil.walletClient(1) as unknown as RoundtableWalletClient,
-      address: contract,
-      config,
-    });
-    return sessionId;
-  }
+  let fixture: AnvilParties;
+  const run = (...args: Parameters<AnvilParties["run"]>) => fixture.run(...args);
+  const create = (...args: Parameters<AnvilParties["create"]>) => fixture.create(...args);
 
   before(async () => {
-    anvil = await startAnvil();
-    contract = (await deployRoundtableOnAnvil(anvil)).address;
-    members = [2, 3, 4]
-      .map((addressIndex) => {
-        const account = mnemonicToAccount(developmentMnemonic, { addressIndex });
-        return { address: account.address, account };
-      })
-      .sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
-    for (const _ of members) {
-      const directory = await mkdtemp(join(tmpdir(), "roundtable-attack-runners-"));
-      directories.push(directory);
-      stores.push(
-        await openFileSecretStore({
-          directory,
-          password: "test",
-          scryptN: 2 ** 10,
-          allowWeakKdf: true,
-        }),
-      );
-    }
+    fixture = await startAnvilParties("attack-runners");
   });
 
   after(async () => {
-    await anvil?.stop();
-    for (const directory of directories) await rm(directory, { recursive: true, force: true });
+    await fixture?.stop();
   });
 
   it("F2/F3: signers are shown message fields the digest does not commit to, accept, and sign", async () => {
+    const { members, stores } = fixture;
     const keySession = await create(
       keygenConfig({ parties: members.map((m) => m.address), threshold: 2 }),
     );
@@ -158,8 +76,8 @@ describe("attacks: signing what you see, with real runners", function () {
     );
     if (shown.length === 0) {
       const [audited] = await auditAll({
-        rpcUrls: [anvil.rpcUrl],
-        contract,
+        rpcUrls: [fixture.anvil.rpcUrl],
+        contract: fixture.contract,
         selection: { kind: "ids", ids: [sessionId] },
       });
       const check = checkOf(audited!, "signing.message-matches-preimage");

@@ -9,6 +9,7 @@ import { sessionFingerprint } from "../../src/sdk/sessionFingerprint.js";
 import {
   expectExit,
   jsonOf,
+  keyFlags,
   runCli,
   startTestChain,
   type TestAccount,
@@ -23,13 +24,6 @@ describe("B9: the confirmation names chain, contract and session", () => {
   let storePasswordFile: string;
   let initiator: TestAccount;
   let parties: TestAccount[];
-
-  const keyFlags = (account: TestAccount) => [
-    "--key-file",
-    account.keyFile,
-    "--password-file",
-    account.passwordFile,
-  ];
 
   async function create(): Promise<{ sessionId: string; configHash: Hex; fingerprint: Hex }> {
     const run = await runCli(

@@ -161,3 +161,40 @@ export async function startTestChain(fund: readonly Address[]): Promise<TestChai
     },
   };
 }
+
+/** The flags that open `account`'s key file. */
+export function keyFlags(account: TestAccount): string[] {
+  return ["--key-file", account.keyFile, "--password-file", account.passwordFile];
+}
+
+/**
+ * `session create` of a 2-of-n key generation among `parties`, sent by `initiator` through the
+ * CLI: the new session's id and the fingerprint its parties accept with.
+ */
+export async function createKeygenViaCli(
+  env: Record<string, string>,
+  initiator: TestAccount,
+  parties: readonly TestAccount[],
+  ...extra: string[]
+): Promise<{ sessionId: string; fingerprint: Hex }> {
+  const run = await runCli(
+    [
+      "session",
+      "create",
+      ...keyFlags(initiator),
+      "--parties",
+      parties.map((p) => p.address).join(","),
+      "--threshold",
+      "2",
+      ...extra,
+      "--json",
+    ],
+    env,
+  );
+  expectExit(run, 0);
+  const created = jsonOf(run);
+  return {
+    sessionId: created.sessionId as string,
+    fingerprint: created.sessionFingerprint as Hex,
+  };
+}

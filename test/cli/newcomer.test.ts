@@ -10,8 +10,10 @@ import { type Address, type Hex, zeroAddress } from "viem";
 import {
   bin,
   type CliRun,
+  createKeygenViaCli,
   expectExit,
   jsonOf,
+  keyFlags,
   runCli,
   type TestAccount,
   tempDir,
@@ -38,13 +40,6 @@ describe("roundtable CLI: a newcomer's first hour", function () {
   /** Holds no ETH. */
   let poor: TestAccount;
 
-  const keyFlags = (account: TestAccount) => [
-    "--key-file",
-    account.keyFile,
-    "--password-file",
-    account.passwordFile,
-  ];
-
   before(async () => {
     directory = await tempDir("newcomer");
     storePasswordFile = join(directory, "store.pw");
@@ -59,31 +54,11 @@ describe("roundtable CLI: a newcomer's first hour", function () {
     await chain?.stop();
   });
 
-  async function create(
-    members: readonly TestAccount[],
-    ...extra: string[]
-  ): Promise<{ sessionId: string; fingerprint: Hex }> {
-    const run = await runCli(
-      [
-        "session",
-        "create",
-        ...keyFlags(initiator),
-        "--parties",
-        members.map((p) => p.address).join(","),
-        "--threshold",
-        "2",
-        ...extra,
-        "--json",
-      ],
-      chain.env,
-    );
-    expectExit(run, 0);
-    const created = jsonOf(run);
+  async function create(members: readonly TestAccount[], ...extra: string[]) {
+    const created = await createKeygenViaCli(chain.env, initiator, members, ...extra);
+    // Session ids are decimal strings in every JSON output.
     expect(created.sessionId).to.be.a("string");
-    return {
-      sessionId: created.sessionId as string,
-      fingerprint: created.sessionFingerprint as Hex,
-    };
+    return created;
   }
 
   function partyArgs(party: TestAccount, sessionId: string, fingerprint: Hex): string[] {

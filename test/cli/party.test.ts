@@ -8,6 +8,7 @@ import {
   type CliRun,
   expectExit,
   jsonOf,
+  keyFlags,
   runCli,
   startTestChain,
   type TestAccount,
@@ -24,13 +25,6 @@ describe("roundtable CLI", () => {
     let initiator: TestAccount;
     let parties: TestAccount[];
     let outsider: TestAccount;
-
-    const keyFlags = (account: TestAccount) => [
-      "--key-file",
-      account.keyFile,
-      "--password-file",
-      account.passwordFile,
-    ];
 
     /** A 2-of-3 key generation among `parties`; its id and config hash. */
     async function create(): Promise<{ sessionId: string; configHash: Hex }> {

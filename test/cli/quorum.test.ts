@@ -11,6 +11,7 @@ import {
   closedPort,
   expectExit,
   jsonOf,
+  keyFlags,
   runCli,
   startTestChain,
   type TestAccount,
@@ -39,12 +40,6 @@ describe("roundtable CLI", () => {
     let liar: LyingRpc;
     let down: string;
 
-    const keyFlags = (account: TestAccount) => [
-      "--key-file",
-      account.keyFile,
-      "--password-file",
-      account.passwordFile,
-    ];
     /** The environment without ROUNDTABLE_RPC_URL: each test names its providers. */
     const env = () => ({ ...chain.env, ROUNDTABLE_RPC_URL: undefined });
 

@@ -9,8 +9,8 @@ import {
   closedPort,
   expectExit,
   jsonOf,
+  keyFlags,
   runCli,
-  type TestAccount,
   tempDir,
   testAccount,
 } from "./helpers.js";
@@ -31,12 +31,6 @@ describe("roundtable party run with a dead relayer", function () {
     const initiator = await testAccount(directory, "initiator");
     const parties = await Promise.all(["a", "b"].map((label) => testAccount(directory, label)));
     chain = await startAnvilTestChain([initiator, ...parties].map((a) => a.address));
-    const keyFlags = (account: TestAccount) => [
-      "--key-file",
-      account.keyFile,
-      "--password-file",
-      account.passwordFile,
-    ];
     const created = await runCli(
       [
         "session",

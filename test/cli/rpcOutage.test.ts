@@ -10,6 +10,7 @@ import { type PausableProxy, startPausableProxy } from "../helpers/pausableProxy
 import {
   bin,
   type CliRun,
+  createKeygenViaCli,
   expectExit,
   jsonOf,
   runCli,
@@ -79,33 +80,8 @@ describe("roundtable CLI: an RPC outage during party run", function () {
     await chain?.stop();
   });
 
-  async function create(...extra: string[]): Promise<{ sessionId: string; fingerprint: Hex }> {
-    const run = await runCli(
-      [
-        "session",
-        "create",
-        "--key-file",
-        initiator.keyFile,
-        "--password-file",
-        initiator.passwordFile,
-        "--parties",
-        parties.map((p) => p.address).join(","),
-        "--threshold",
-        "2",
-        "--round-duration",
-        "600",
-        ...extra,
-        "--json",
-      ],
-      chain.env,
-    );
-    expectExit(run, 0);
-    const created = jsonOf(run);
-    return {
-      sessionId: String(created.sessionId),
-      fingerprint: created.sessionFingerprint as Hex,
-    };
-  }
+  const create = (...extra: string[]) =>
+    createKeygenViaCli(chain.env, initiator, parties, ...extra);
 
   function partyArgs(party: TestAccount, sessionId: string, fingerprint: Hex): string[] {
     return [

@@ -6,6 +6,7 @@ import { roundtableAbi } from "../../src/sdk/generated/roundtableAbi.js";
 import {
   expectExit,
   jsonOf,
+  keyFlags,
   runCli,
   sorted,
   startTestChain,
@@ -23,12 +24,6 @@ describe("roundtable CLI", () => {
     let parties: TestAccount[];
     let outsider: TestAccount;
 
-    const keyFlags = (account: TestAccount) => [
-      "--key-file",
-      account.keyFile,
-      "--password-file",
-      account.passwordFile,
-    ];
     const partyList = () => parties.map((p) => p.address).join(",");
     const sessionCount = () =>
       chain.publicClient.readContract({

@@ -4,7 +4,15 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect } from "chai";
 import type { Hex } from "viem";
-import { expectExit, jsonOf, runCli, type TestAccount, tempDir, testAccount } from "./helpers.js";
+import {
+  expectExit,
+  jsonOf,
+  keyFlags,
+  runCli,
+  type TestAccount,
+  tempDir,
+  testAccount,
+} from "./helpers.js";
 import { type AnvilTestChain, startAnvilTestChain } from "./newcomerChain.js";
 
 type Listed = {
@@ -25,13 +33,6 @@ describe("roundtable session list --key-file", function () {
   let parties: TestAccount[];
   let keygenId: string;
   let signingId: string;
-
-  const keyFlags = (account: TestAccount) => [
-    "--key-file",
-    account.keyFile,
-    "--password-file",
-    account.passwordFile,
-  ];
 
   before(async () => {
     directory = await tempDir("list");
