@@ -61,7 +61,10 @@ export type CreateBatcherParameters = {
 };
 
 export type ContractWallets = {
-  /** The contract wallet that owns the action's slot, or undefined for an EOA party. */
+  /**
+   * The contract wallet whose ERC-1271 check the action needs at inclusion: undefined for an EOA
+   * party's action and for one signed by a wallet party's delegate (ECDSA, see itemSigner.ts).
+   */
   walletOf(action: SignedAction): Promise<Address | undefined>;
   reputation: WalletReputation;
 };

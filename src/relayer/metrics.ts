@@ -55,6 +55,12 @@ export function createRelayerMetrics({ queueDepth }: { queueDepth: () => number 
       labelNames: ["kind"] as const,
       registers: [registry],
     }),
+    walletParties: new Counter({
+      name: "roundtable_relayer_wallet_party_actions_total",
+      help: "Contract-wallet parties' actions by signer: wallet (its own ERC-1271, traced), delegate (ECDSA, an ordinary item), not-delegate (refused)",
+      labelNames: ["signer"] as const,
+      registers: [registry],
+    }),
     reorgs: new Counter({
       name: "roundtable_relayer_reorgs_total",
       help: "Mined batches whose block left the chain",

@@ -20,6 +20,7 @@ import { roundtableAbi } from "../sdk/generated/roundtableAbi.js";
 import { actionDigest, relayerActionId } from "../sdk/relayerActionId.js";
 import type { SignedAction } from "../sdk/types.js";
 import { type Batcher, createBatcher } from "./batcher.js";
+import { type ClassifyItemSigner, createItemSignerClassifier } from "./itemSigner.js";
 import { createRelayerMetrics, type RelayerMetrics } from "./metrics.js";
 import { parseRelayerOptions, type RelayerOptions, type RelayerOptionsInput } from "./options.js";
 import { createServePolicy, type PolicyRefusal, type ServePolicy } from "./policy.js";
@@ -65,6 +66,11 @@ export type RelayerAppDependencies = {
   policy: ServePolicy;
   /** A contract wallet's action: not banned, and its traced ERC-1271 check reads only what it owns (R9). */
   checkContractWallet?: CheckContractWallet | undefined;
+  /**
+   * Whether a contract wallet's item is its delegate's (an ECDSA item, like an EOA party's) or
+   * the wallet's own (ERC-1271). Without it every contract wallet's item is the wallet's own.
+   */
+  classifySigner?: ClassifyItemSigner | undefined;
   metrics: RelayerMetrics;
   logger: Logger;
   options: Pick<RelayerOptions, "queueLimit" | "bodyLimit" | "confirmations">;
@@ -254,9 +260,36 @@ export function createRelayerApp(deps: RelayerAppDependencies): Hono {
     }
     if (refusal !== undefined) return junk(fail(c, 403, refusal));
 
+    // A contract wallet's round action signed by the delegate its acceptance named costs what an
+    // EOA party's does; one signed by anyone else, once a delegate is named, is refused here,
+    // before the simulation asks the wallet anything.
+    let walletItem = owner?.contractWallet ?? false;
+    if (owner?.contractWallet && deps.classifySigner !== undefined) {
+      let signer: Awaited<ReturnType<ClassifyItemSigner>>;
+      try {
+        signer = await deps.classifySigner(owner, action, digest);
+      } catch (error) {
+        logger.warn(
+          { reason: (error as Error).message?.split("\n")[0] },
+          "cannot read the delegate",
+        );
+        return chainUnavailable(c);
+      }
+      deps.metrics.walletParties.inc({ signer: signer.kind });
+      if (signer.kind === "not-delegate") {
+        return junk(
+          fail(c, 422, {
+            code: "not_the_delegate",
+            message: `Party ${action.party} of session ${action.sessionId} is the contract wallet ${signer.wallet}, whose acceptance named the delegate ${signer.delegate} (the contract's delegateOf), but this action's signature ${signer.recovered === undefined ? "is not an ECDSA signature" : `recovers to ${signer.recovered}`}. Sign the round with that delegate's key (the one the runner stored for this session). Once a wallet has named a delegate, this relayer relays only its delegate's signatures; submit a wallet-signed action yourself (applySigned).`,
+          }),
+        );
+      }
+      walletItem = signer.kind === "wallet";
+    }
+
     // The simulation runs the contract's own checks, the signature's first among them (ECDSA
     // for an account, ERC-1271 for a wallet), so a signature is checked exactly as it will be.
-    const simulation = await deps.simulate(action, owner?.contractWallet ?? false);
+    const simulation = await deps.simulate(action, walletItem);
     if (!simulation.ok) {
       if (simulation.kind === "chain") return chainUnavailable(c);
       const { error, contractError } = simulation;
@@ -294,7 +327,7 @@ export function createRelayerApp(deps: RelayerAppDependencies): Hono {
       );
     }
 
-    if (owner?.contractWallet && deps.checkContractWallet !== undefined) {
+    if (owner !== undefined && walletItem && deps.checkContractWallet !== undefined) {
       const verdict = await deps.checkContractWallet(owner, action);
       if (!verdict.ok) {
         if (verdict.status === 503) return chainUnavailable(c);
@@ -537,6 +570,15 @@ export async function createRelayer({
   let server: Server | undefined;
   try {
     const metrics = createRelayerMetrics({ queueDepth: () => store.openCount() });
+    const classifySigner = createItemSignerClassifier({
+      readDelegate: (sessionId, party) =>
+        publicClient.readContract({
+          address: contract,
+          abi: roundtableAbi,
+          functionName: "delegateOf",
+          args: [sessionId, party],
+        }),
+    });
     const slotOwners = createSlotOwners({
       readParties: (sessionId) =>
         publicClient.readContract({
@@ -560,9 +602,15 @@ export async function createRelayer({
       metrics,
       logger,
       contractWallets: {
+        // Only a wallet's own signature needs its check at inclusion; its delegate's is ECDSA. An
+        // item whose delegate no longer matches the chain (a reorg) goes as a wallet item: the
+        // contract would then ask the wallet, which gets its whole allowance.
         walletOf: async (action) => {
           const owner = await slotOwners(action.sessionId, action.party);
-          return owner?.contractWallet ? owner.address : undefined;
+          if (!owner?.contractWallet) return undefined;
+          const digest = actionDigest({ chainId, contract, action });
+          const signer = await classifySigner(owner, action, digest);
+          return signer.kind === "delegate" ? undefined : owner.address;
         },
         reputation,
       },
@@ -574,6 +622,7 @@ export async function createRelayer({
       contract,
       relayer: account.address,
       slotOwners,
+      classifySigner,
       checkContractWallet: createContractWalletCheck({
         validate: createWalletValidationCheck({
           request: publicClient.request as RpcRequest,

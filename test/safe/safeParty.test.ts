@@ -1,29 +1,18 @@
 // A real Safe as a party (THREATS C7, D1–D4): the Safe singleton, proxy factory and fallback
 // handler deployed on anvil from @safe-global/safe-contracts' published artifacts (no mock). Its
-// owners, 2 of 3, approve the acceptance once through the Safe's own ERC-1271 check; the session
-// delegate the acceptance names then runs the whole key generation through a relayer, and the
-// auditor shows the Safe behind the acceptance and the delegate behind every later action.
+// owners, 2 of 3, approve each session's acceptance once through the Safe's own ERC-1271 check;
+// the session delegate the acceptance names then runs the session through a relayer: a whole key
+// generation, then a signing session of a text with the key it made. The auditor shows the Safe
+// behind each acceptance and the delegate behind every later action.
 
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { schnorr } from "@noble/curves/secp256k1.js";
 import { expect } from "chai";
 import { pino } from "pino";
-import {
-  type Abi,
-  type Address,
-  concatHex,
-  encodeFunctionData,
-  getAddress,
-  type Hex,
-  hashTypedData,
-  keccak256,
-  parseEventLogs,
-  stringToHex,
-  zeroAddress,
-} from "viem";
-import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
+import { type Address, type Hex, hexToBytes } from "viem";
+import { mnemonicToAccount } from "viem/accounts";
 import { openFileSecretStore } from "../../src/party/fileSecretStore.js";
 import { createRelayedTransport } from "../../src/party/relayedTransport.js";
 import { type PartyOutcome, runParty } from "../../src/party/runParty.js";
@@ -35,7 +24,9 @@ import type {
   RoundtablePublicClient,
   RoundtableWalletClient,
 } from "../../src/sdk/actions/internal.js";
-import { keygenConfig } from "../../src/sdk/protocolIds.js";
+import { messageDigest } from "../../src/sdk/messagePreimage.js";
+import { keygenConfig, signingConfig } from "../../src/sdk/protocolIds.js";
+import type { SessionConfig } from "../../src/sdk/types.js";
 import { auditAll, checkOf, failedChecks } from "../auditor/helpers.js";
 import {
   type Anvil,
@@ -43,95 +34,50 @@ import {
   developmentMnemonic,
   startAnvil,
 } from "../helpers/anvil.js";
+import { deployTestSafe, type TestSafe } from "./safeFixture.js";
 
-type Artifact = { abi: Abi; bytecode: Hex };
-
-/** A published artifact of @safe-global/safe-contracts, by its path under build/artifacts/contracts. */
-async function safeArtifact(path: string): Promise<Artifact> {
-  const require = createRequire(import.meta.url);
-  const root = join(require.resolve("@safe-global/safe-contracts/package.json"), "..");
-  return JSON.parse(
-    await readFile(join(root, "build/artifacts/contracts", path), "utf8"),
-  ) as Artifact;
-}
+type Row = { party: number; signer: Address; signedBy: string; signature: string };
 
 describe("A Safe (2 of 3 owners) as a party, with a session delegate", function () {
   this.timeout(180_000);
   let anvil: Anvil;
   let contract: Address;
   let relayer: Relayer;
-  let safe: Address;
-  let handler: Address;
-  let handlerAbi: Abi;
-  const owners = [1, 2, 3]
-    .map((i) => privateKeyToAccount(keccak256(stringToHex(`safe owner ${i}`))))
-    .sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
+  let safe: TestSafe;
   const directories: string[] = [];
   const publicClient = () => anvil.publicClient as unknown as RoundtablePublicClient;
+  const members = [4, 5].map((index) => ({
+    account: mnemonicToAccount(developmentMnemonic, { addressIndex: index }),
+    index,
+  }));
+  /** The key generation's session and group key, for the signing session. */
+  let keySession: bigint | undefined;
+  let groupKey: Hex | undefined;
+  let keyParties: readonly Address[] = [];
 
-  async function newStore(): Promise<SecretStore> {
-    const directory = await mkdtemp(join(tmpdir(), "roundtable-safe-"));
-    directories.push(directory);
-    return openFileSecretStore({
-      directory,
-      password: "test",
-      scryptN: 2 ** 10,
-      allowWeakKdf: true,
-    });
-  }
-
-  async function deploy(artifact: Artifact, args: readonly unknown[] = []): Promise<Address> {
-    const hash = await anvil.walletClient(0).deployContract({
-      abi: artifact.abi,
-      bytecode: artifact.bytecode,
-      args: args as never,
-    });
-    const receipt = await publicClient().waitForTransactionReceipt({ hash });
-    return getAddress(receipt.contractAddress as Address);
+  const stores = new Map<Address, Promise<SecretStore>>();
+  /** Each party's one store: the signing session needs the key share its key generation kept. */
+  function storeOf(party: Address): Promise<SecretStore> {
+    const known = stores.get(party);
+    if (known !== undefined) return known;
+    const opened = (async () => {
+      const directory = await mkdtemp(join(tmpdir(), "roundtable-safe-"));
+      directories.push(directory);
+      return openFileSecretStore({
+        directory,
+        password: "test",
+        scryptN: 2 ** 10,
+        allowWeakKdf: true,
+      });
+    })();
+    stores.set(party, opened);
+    return opened;
   }
 
   before(async () => {
     anvil = await startAnvil();
     ({ address: contract } = await deployRoundtableOnAnvil(anvil));
-    const singletonArtifact = await safeArtifact("Safe.sol/Safe.json");
-    const factoryArtifact = await safeArtifact(
-      "proxies/SafeProxyFactory.sol/SafeProxyFactory.json",
-    );
-    const handlerArtifact = await safeArtifact(
-      "handler/CompatibilityFallbackHandler.sol/CompatibilityFallbackHandler.json",
-    );
-    handlerAbi = handlerArtifact.abi;
-    const singleton = await deploy(singletonArtifact);
-    const factory = await deploy(factoryArtifact);
-    handler = await deploy(handlerArtifact);
-    const initializer = encodeFunctionData({
-      abi: singletonArtifact.abi,
-      functionName: "setup",
-      args: [
-        owners.map((o) => o.address),
-        2n,
-        zeroAddress,
-        "0x",
-        handler,
-        zeroAddress,
-        0n,
-        zeroAddress,
-      ],
-    });
-    const hash = await anvil.walletClient(0).writeContract({
-      address: factory,
-      abi: factoryArtifact.abi,
-      functionName: "createProxyWithNonce",
-      args: [singleton, initializer, 1n],
-    });
-    const receipt = await publicClient().waitForTransactionReceipt({ hash });
-    const [created] = parseEventLogs({
-      abi: factoryArtifact.abi,
-      logs: receipt.logs,
-      eventName: "ProxyCreation",
-    }) as unknown as { args: { proxy: Address } }[];
-    safe = getAddress(created!.args.proxy);
-
+    safe = await deployTestSafe(anvil);
     const directory = await mkdtemp(join(tmpdir(), "roundtable-safe-relayer-"));
     directories.push(directory);
     relayer = await createRelayer({
@@ -153,119 +99,192 @@ describe("A Safe (2 of 3 owners) as a party, with a session delegate", function 
     for (const directory of directories) await rm(directory, { recursive: true, force: true });
   });
 
-  /**
-   * What the owners sign for a digest: the Safe's own message hash (EIP-712 `SafeMessage(bytes
-   * message)` in the Safe's domain), each owner's 65-byte signature, in ascending owner order.
-   */
-  async function ownersApprove(digest: Hex, signers: typeof owners): Promise<Hex> {
-    const typed = {
-      domain: { chainId: anvil.chain.id, verifyingContract: safe },
-      types: { SafeMessage: [{ name: "message", type: "bytes" }] },
-      primaryType: "SafeMessage",
-      message: { message: digest },
-    } as const;
-    // The Safe computes the same hash (its fallback handler's getMessageHashForSafe).
-    const safeHash = await publicClient().readContract({
-      address: handler,
-      abi: handlerAbi,
-      functionName: "getMessageHashForSafe",
-      args: [safe, digest],
-    });
-    expect(safeHash).to.equal(hashTypedData(typed));
-    return concatHex(await Promise.all(signers.map((owner) => owner.signTypedData(typed))));
-  }
+  const byAddress = (a: Address, b: Address) => (BigInt(a) < BigInt(b) ? -1 : 1);
 
-  it("approves the acceptance once through ERC-1271, then its delegate runs the whole key generation", async () => {
-    const members = [4, 5].map((index) => ({
-      account: mnemonicToAccount(developmentMnemonic, { addressIndex: index }),
-      walletClient: anvil.walletClient(index) as unknown as RoundtableWalletClient,
-    }));
-    const parties = [safe, ...members.map((m) => m.account.address)].sort((a, b) =>
-      BigInt(a) < BigInt(b) ? -1 : 1,
-    );
+  /** Through the relayer first, then the delegate's own transaction: never the Safe's or an owner's. */
+  const transports = (): Transport[] => [
+    createRelayedTransport({
+      url: relayer.url,
+      publicClient: publicClient(),
+      chainId: anvil.chain.id,
+      address: contract,
+      deliveryTimeout: 5_000,
+      pollingInterval: 50,
+    }),
+    createDirectTransport({ publicClient: publicClient(), address: contract, payer: "delegate" }),
+  ];
+
+  /**
+   * Creates a session of `config`, runs the Safe (owners approve its acceptance; one owner alone
+   * is checked to be refused by the Safe first) and the members with delegates, and returns
+   * their outcomes in `parties` order and the approvals the Safe's owners were asked for.
+   */
+  async function runSession(config: SessionConfig) {
     const { sessionId } = await createSession({
       publicClient: publicClient(),
       walletClient: anvil.walletClient(1) as unknown as RoundtableWalletClient,
       address: contract,
-      config: keygenConfig({ parties, threshold: 2 }),
+      config,
     });
-    const transports = (): Transport[] => [
-      createRelayedTransport({
-        url: relayer.url,
+    const approvals: { digest: Hex; oneOwnerValid: boolean }[] = [];
+    const runs = config.parties.map(async (party): Promise<PartyOutcome> => {
+      const member = members.find((m) => m.account.address === party);
+      if (member === undefined) {
+        return runParty({
+          publicClient: publicClient(),
+          account: safe.address,
+          address: contract,
+          sessionId,
+          store: await storeOf(party),
+          transports: transports(),
+          delegate: {
+            signAcceptance: async (request) => {
+              const one = await safe.approve(request.digest, safe.owners.slice(0, 1));
+              approvals.push({
+                digest: request.digest,
+                oneOwnerValid: await publicClient().verifyHash({
+                  address: safe.address,
+                  hash: request.digest,
+                  signature: one,
+                }),
+              });
+              return safe.approve(request.digest, [safe.owners[0]!, safe.owners[2]!]);
+            },
+          },
+          confirm: async () => true,
+          pollingInterval: 50,
+        });
+      }
+      return runParty({
         publicClient: publicClient(),
-        chainId: anvil.chain.id,
-        address: contract,
-        deliveryTimeout: 5_000,
-        pollingInterval: 50,
-      }),
-      createDirectTransport({ publicClient: publicClient(), address: contract, payer: "delegate" }),
-    ];
-    const approvals: { digest: Hex; rejected: boolean }[] = [];
-    const safeRun = runParty({
-      publicClient: publicClient(),
-      account: safe,
-      address: contract,
-      sessionId,
-      store: await newStore(),
-      transports: transports(),
-      delegate: {
-        signAcceptance: async (request) => {
-          // One owner alone is below the Safe's threshold: the runner would refuse it. Checked
-          // here with the Safe itself, then two owners approve.
-          const one = await ownersApprove(request.digest, owners.slice(0, 1));
-          const oneValid = await publicClient().verifyHash({
-            address: safe,
-            hash: request.digest,
-            signature: one,
-          });
-          approvals.push({ digest: request.digest, rejected: !oneValid });
-          return ownersApprove(request.digest, [owners[0]!, owners[2]!]);
-        },
-      },
-      confirm: async () => true,
-      pollingInterval: 50,
-    });
-    const memberRuns = members.map(async (m) =>
-      runParty({
-        publicClient: publicClient(),
-        walletClient: m.walletClient,
+        walletClient: anvil.walletClient(member.index) as unknown as RoundtableWalletClient,
         address: contract,
         sessionId,
-        store: await newStore(),
+        store: await storeOf(party),
         transports: transports(),
         delegate: true,
         confirm: async () => true,
         pollingInterval: 50,
-      }),
-    );
-    const outcomes: PartyOutcome[] = await Promise.all([safeRun, ...memberRuns]);
-    expect(outcomes.map((o) => o.status)).to.deep.equal(["finalized", "finalized", "finalized"]);
-    expect(approvals).to.have.length(1);
-    expect(approvals[0]?.rejected, "one owner of 2-of-3 must not be enough").to.equal(true);
+      });
+    });
+    return { sessionId, outcomes: await Promise.all(runs), approvals };
+  }
 
-    // The audit: the Safe (ERC-1271) behind its acceptance, its delegate behind every round.
+  /**
+   * The audit of a session, which must pass, and the Safe's rows in it: its acceptance's signer
+   * and the signers of its later actions, as the auditor recovers them from the chain.
+   */
+  async function auditSafe(sessionId: bigint, parties: readonly Address[]) {
     const [audit] = await auditAll({
       rpcUrls: [anvil.rpcUrl],
       contract,
       selection: { kind: "ids", ids: [sessionId] },
     });
-    if (audit === undefined) expect.fail("nothing audited");
-    expect(failedChecks(audit)).to.deep.equal([]);
-    const index = parties.indexOf(safe);
-    type Row = { party: number; signer: Address; signedBy: string; signature: string };
-    const accepts = (checkOf(audit, "acceptance.signer").evidence as { actions: Row[] }).actions;
-    const accept = accepts.find((r) => r.party === index);
-    expect(accept).to.include({ signer: safe, signedBy: "account", signature: "erc1271" });
-    const rounds = (checkOf(audit, "action.signer").evidence as { actions: Row[] }).actions.filter(
-      (r) => r.party === index,
-    );
-    expect(rounds.length).to.be.greaterThan(1);
-    for (const row of rounds) {
+    if (audit === undefined) expect.fail(`session ${sessionId} not audited`);
+    expect(failedChecks(audit), `session ${sessionId}`).to.deep.equal([]);
+    const index = parties.indexOf(safe.address);
+    const rowsOf = (id: "acceptance.signer" | "action.signer") =>
+      (checkOf(audit, id).evidence as { actions: Row[] }).actions.filter((r) => r.party === index);
+    return { audit, accepts: rowsOf("acceptance.signer"), rounds: rowsOf("action.signer") };
+  }
+
+  /** The Safe's account made one approval (its acceptance, ERC-1271) and its delegate the rest. */
+  function expectOneApproval(safeRows: Awaited<ReturnType<typeof auditSafe>>) {
+    expect(safeRows.accepts).to.have.length(1);
+    expect(safeRows.accepts[0]).to.include({
+      signer: safe.address,
+      signedBy: "account",
+      signature: "erc1271",
+    });
+    expect(safeRows.rounds.length).to.be.greaterThan(1);
+    for (const row of safeRows.rounds) {
       expect(row.signedBy).to.equal("delegate");
-      expect(row.signer).to.not.equal(safe);
+      expect(row.signer).to.not.equal(safe.address);
     }
-    // The owners never sent a transaction: their one act was the approval.
-    for (const owner of owners) {
+  }
+
+  it("approves the acceptance once through ERC-1271, then its delegate runs the whole key generation", async () => {
+    const parties = [safe.address, ...members.map((m) => m.account.address)].sort(byAddress);
+    const { sessionId, outcomes, approvals } = await runSession(
+      keygenConfig({ parties, threshold: 2 }),
+    );
+    expect(outcomes.map((o) => o.status)).to.deep.equal(["finalized", "finalized", "finalized"]);
+    expect(approvals).to.have.length(1);
+    expect(approvals[0]?.oneOwnerValid, "one owner of 2-of-3 must not be enough").to.equal(false);
+    expectOneApproval(await auditSafe(sessionId, parties));
+    keySession = sessionId;
+    keyParties = parties;
+    groupKey = outcomes[0]?.status === "finalized" ? outcomes[0].result : undefined;
+    // The owners never sent a transaction, nor did the Safe: their one act was the approval.
+    for (const owner of safe.owners) {
+      expect(await publicClient().getTransactionCount({ address: owner.address })).to.equal(0);
+    }
+    expect(await safe.onChain()).to.deep.equal({ nonce: 0n, signMsg: 0, approveHash: 0 });
+  });
+
+  it("signs a text with that key: one approval by the Safe, its delegate signs the rounds, and the signature verifies under the group key", async () => {
+    if (keySession === undefined || groupKey === undefined) {
+      expect.fail("needs the key generation above");
+    }
+    const text = "Roundtable treasury: pay invoice 2026-117, 12.5 ETH to the auditors";
+    const signers = [safe.address, members[0]!.account.address].sort(byAddress);
+    const config = signingConfig({
+      keySession,
+      signers,
+      threshold: 2,
+      preimage: { kind: "text", text },
+    });
+    const { sessionId, outcomes, approvals } = await runSession(config);
+    expect(outcomes.map((o) => o.status)).to.deep.equal(["finalized", "finalized"]);
+    const done = outcomes.map((o) => (o.status === "finalized" ? o : expect.fail(o.status)));
+    expect(done[0]!.groupPublicKey).to.equal(groupKey);
+    const signature = done[0]!.signature as Hex;
+    expect(done[1]!.signature).to.equal(signature);
+    // The group signed the text's digest, and the signature is a valid BIP-340 one under the key.
+    const digest = messageDigest({ kind: "text", text });
+    expect(config.message).to.equal(digest);
+    expect(
+      schnorr.verify(hexToBytes(signature), hexToBytes(digest), hexToBytes(groupKey)),
+    ).to.equal(true);
+    const other = messageDigest({ kind: "text", text: `${text}0` });
+    expect(schnorr.verify(hexToBytes(signature), hexToBytes(other), hexToBytes(groupKey))).to.equal(
+      false,
+    );
+
+    // One approval per session: the owners were asked once here, once in the key generation.
+    expect(approvals).to.have.length(1);
+    expect(approvals[0]?.oneOwnerValid).to.equal(false);
+    const safeRows = await auditSafe(sessionId, signers);
+    expectOneApproval(safeRows);
+    expect(checkOf(safeRows.audit, "signing.message-matches-preimage").status).to.equal("pass");
+    // Both sessions, read back from the chain: the Safe's account signed one thing in each.
+    // Both sessions, audited again from the chain now: each passes, and in each the Safe's
+    // account made exactly one approval.
+    for (const [id, parties] of [
+      [keySession, keyParties],
+      [sessionId, signers],
+    ] as const) {
+      expectOneApproval(await auditSafe(id, parties));
+    }
+    // The relayer carried the Safe's delegate-signed actions as ECDSA items (no trace of the
+    // Safe's check) and refused none of them.
+    const metrics = await (await fetch(`${relayer.url}/metrics`)).text();
+    const relayed = (signer: string) =>
+      Number(
+        metrics
+          .split("\n")
+          .find((l) =>
+            l.startsWith(`roundtable_relayer_wallet_party_actions_total{signer="${signer}"}`),
+          )
+          ?.split(" ")
+          .at(-1) ?? 0,
+      );
+    expect(relayed("delegate")).to.be.greaterThan(0);
+    expect(relayed("wallet")).to.equal(2); // the two acceptances
+    expect(relayed("not-delegate")).to.equal(0);
+    // Still no Safe transaction, no on-chain message or hash approval, no owner transaction.
+    expect(await safe.onChain()).to.deep.equal({ nonce: 0n, signMsg: 0, approveHash: 0 });
+    for (const owner of safe.owners) {
       expect(await publicClient().getTransactionCount({ address: owner.address })).to.equal(0);
     }
   });
