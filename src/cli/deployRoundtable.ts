@@ -5,9 +5,15 @@ import { type Address, getAddress, type Hash, type Hex, isHex } from "viem";
 import type { RoundtablePublicClient, RoundtableWalletClient } from "../sdk/actions/internal.js";
 import type { DeploymentRecord } from "../sdk/deployments.js";
 import { roundtableAbi } from "../sdk/generated/roundtableAbi.js";
+import { thresholdAccountFactoryAbi } from "../sdk/generated/thresholdAccountFactoryAbi.js";
 import { writeDeploymentRecord } from "./deploymentRecord.js";
 import { CliError, ExitCode } from "./errors.js";
-import { hardhatCli, projectRoot, roundtableArtifact } from "./project.js";
+import {
+  hardhatCli,
+  projectRoot,
+  roundtableArtifact,
+  thresholdAccountFactoryArtifact,
+} from "./project.js";
 
 /** Compiles the contracts with the project's Hardhat, quietly (stdout may be a JSON result). */
 function compileContracts(): void {
@@ -26,23 +32,32 @@ function compileContracts(): void {
 
 /** The creation bytecode from Hardhat's artifact; the ABI comes from the SDK, which a check keeps equal. */
 export async function readRoundtableBytecode(): Promise<Hex> {
+  return readBytecode(roundtableArtifact);
+}
+
+/** The ThresholdAccountFactory's creation bytecode, from its artifact. */
+export async function readFactoryBytecode(): Promise<Hex> {
+  return readBytecode(thresholdAccountFactoryArtifact);
+}
+
+async function readBytecode(path: string): Promise<Hex> {
   // A fresh clone has no artifacts until a build: compile once, so that `npm install` then
   // `npm run demo` (or `roundtable chain`) works with nothing in between.
-  if (!existsSync(roundtableArtifact) && existsSync(hardhatCli)) compileContracts();
+  if (!existsSync(path) && existsSync(hardhatCli)) compileContracts();
   let artifact: { bytecode?: unknown };
   try {
-    artifact = JSON.parse(await readFile(roundtableArtifact, "utf8")) as { bytecode?: unknown };
+    artifact = JSON.parse(await readFile(path, "utf8")) as { bytecode?: unknown };
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
     throw new CliError({
-      message: `${missing ? "The compiled contract is missing" : "The compiled contract cannot be read"}: ${roundtableArtifact}. Run \`npm run build\` in ${projectRoot}, then try again.`,
+      message: `${missing ? "The compiled contract is missing" : "The compiled contract cannot be read"}: ${path}. Run \`npm run build\` in ${projectRoot}, then try again.`,
       exitCode: ExitCode.NoResult,
     });
   }
   const { bytecode } = artifact;
   if (typeof bytecode !== "string" || !isHex(bytecode) || bytecode.length <= 2) {
     throw new CliError({
-      message: `${roundtableArtifact} has no creation bytecode. Run \`npm run build\` in ${projectRoot}, then try again.`,
+      message: `${path} has no creation bytecode. Run \`npm run build\` in ${projectRoot}, then try again.`,
       exitCode: ExitCode.NoResult,
     });
   }
@@ -66,9 +81,9 @@ export type DeployRoundtableReturnType = {
 };
 
 /**
- * Deploys Roundtable (no constructor arguments, no owner) and records it in
- * `<deploymentsDir>/<chainId>.json`, in the same shape as scripts/deploy.ts,
- * so that parties and auditors start their log scans at its block.
+ * Deploys Roundtable (no constructor arguments, no owner) and its ThresholdAccountFactory, and
+ * records both in `<deploymentsDir>/<chainId>.json`, in the same shape as scripts/deploy.ts, so
+ * that parties and auditors start their log scans at its block.
  */
 export async function deployRoundtable({
   publicClient,
@@ -93,6 +108,7 @@ export async function deployRoundtable({
       exitCode: ExitCode.Chain,
     });
   }
+  const thresholdAccountFactory = await deployFactory(publicClient, walletClient, address);
   const record: DeploymentRecord = {
     chainId: await publicClient.getChainId(),
     address,
@@ -100,7 +116,31 @@ export async function deployRoundtable({
     blockHash: receipt.blockHash,
     network,
     recordedAt: new Date().toISOString(),
+    thresholdAccountFactory,
   };
   const path = await writeDeploymentRecord(deploymentsDir, record);
   return { record, path, transactionHash };
+}
+
+/** Deploys the ThresholdAccountFactory of `roundtable` (no owner) and returns its address. */
+async function deployFactory(
+  publicClient: RoundtablePublicClient,
+  walletClient: RoundtableWalletClient,
+  roundtable: Address,
+): Promise<Address> {
+  const transactionHash = await walletClient.deployContract({
+    abi: thresholdAccountFactoryAbi,
+    bytecode: await readFactoryBytecode(),
+    args: [roundtable],
+    account: walletClient.account,
+    chain: walletClient.chain,
+  });
+  const receipt = await publicClient.waitForTransactionReceipt({ hash: transactionHash });
+  if (receipt.status !== "success" || !receipt.contractAddress) {
+    throw new CliError({
+      message: `Roundtable was deployed at ${roundtable}, but its ThresholdAccountFactory deployment ${transactionHash} reverted in block ${receipt.blockNumber}; nothing was recorded. Check the account's balance, then run the command again.`,
+      exitCode: ExitCode.Chain,
+    });
+  }
+  return getAddress(receipt.contractAddress);
 }

@@ -37,7 +37,10 @@ export async function readDeploymentRecord(
     !isAddress(record.address, { strict: false }) ||
     typeof record.deploymentBlock !== "number" ||
     typeof record.blockHash !== "string" ||
-    !isHex(record.blockHash)
+    !isHex(record.blockHash) ||
+    (record.thresholdAccountFactory !== undefined &&
+      (typeof record.thresholdAccountFactory !== "string" ||
+        !isAddress(record.thresholdAccountFactory, { strict: false })))
   ) {
     throw new CliError({
       message: `The deployment record ${path} is not a record of chain ${chainId} (chainId, address, deploymentBlock, blockHash). Restore it from git, redeploy, or pass --contract.`,

@@ -16,5 +16,13 @@ export const roundtableArtifact = fileURLToPath(
   new URL("../../artifacts/contracts/Roundtable.sol/Roundtable.json", import.meta.url),
 );
 
+/** The compiled ThresholdAccountFactory, deployed beside Roundtable. */
+export const thresholdAccountFactoryArtifact = fileURLToPath(
+  new URL(
+    "../../artifacts/contracts/ThresholdAccountFactory.sol/ThresholdAccountFactory.json",
+    import.meta.url,
+  ),
+);
+
 /** Where deployments are recorded, one `<chainId>.json` per chain, unless --deployments-dir says otherwise. */
 export const defaultDeploymentsDir = fileURLToPath(new URL("../../deployments/", import.meta.url));

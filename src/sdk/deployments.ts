@@ -9,6 +9,11 @@ export type DeploymentRecord = {
   blockHash: Hex;
   network: string;
   recordedAt: string;
+  /**
+   * The ThresholdAccountFactory of this Roundtable (`roundtable deploy` deploys it beside it):
+   * where `roundtable account` finds the group's accounts. Absent in older records.
+   */
+  thresholdAccountFactory?: Address;
 };
 
 /** The file, relative to the project root, that records the deployment on `chainId`. */

@@ -7,19 +7,34 @@
 //   kind 1, text:   body is UTF-8 (NFC, printable); digest = BIP-340 tagged hash
 //                   "Roundtable/text/v1" of it.
 //   kind 3, digest: no body; an opaque digest, marked as such so that nobody mistakes it.
+//   kind 4, intent: body is a threshold-account intent, ABI-encoded (account, chain id, nonce,
+//                   deadline, calls); digest = its EIP-712 digest under the account's domain,
+//                   the contract's intentDigest (see accountIntent.ts).
 // Kind 2 is kept for EIP-712 typed data, which is not accepted yet: shown fields must be exactly
 // the hashed ones, with JSON values typed as the hash reads them, before a prompt can show it.
 // Texts are domain-separated by their tag: a signature over a text is not one over a Taproot
 // sighash ("TapSighash" tag), an Ethereum message (keccak256) or another kind of preimage.
+// Intents are 0x1901 EIP-712 digests (keccak256), which no tagged SHA-256 hash equals short of
+// breaking one of the hashes (threat W2).
 import { sha256 } from "@noble/hashes/sha2.js";
 import { utf8ToBytes } from "@noble/hashes/utils.js";
 import { bytesToHex, concatBytes, type Hex, hexToBytes } from "viem";
+import {
+  type AccountIntent,
+  decodeIntentBody,
+  describeIntent,
+  encodeIntentBody,
+  intentDigest,
+} from "./accountIntent.js";
 
 /** What a signing session's message is the digest of. */
-export type MessagePreimage = { kind: "text"; text: string } | { kind: "digest" };
+export type MessagePreimage =
+  | { kind: "text"; text: string }
+  | { kind: "digest" }
+  | { kind: "intent"; intent: AccountIntent };
 
 const MAGIC = [0x52, 0x54, 0x4d, 0x01] as const;
-const KIND_CODES = { text: 1, digest: 3 } as const;
+const KIND_CODES = { text: 1, digest: 3, intent: 4 } as const;
 const TEXT_TAG = "Roundtable/text/v1";
 /** The contract's MAX_PARAMS_BYTES. */
 export const MAX_PREIMAGE_BYTES = 1024;
@@ -47,7 +62,8 @@ function taggedHash(tag: string, body: Uint8Array): Uint8Array {
  * const message = messageDigest({ kind: "text", text: "release v1.2.0" });
  * ```
  */
-export function messageDigest(preimage: Extract<MessagePreimage, { kind: "text" }>): Hex {
+export function messageDigest(preimage: Exclude<MessagePreimage, { kind: "digest" }>): Hex {
+  if (preimage.kind === "intent") return intentDigest(preimage.intent);
   checkText(preimage.text);
   return bytesToHex(taggedHash(TEXT_TAG, utf8ToBytes(preimage.text)));
 }
@@ -61,6 +77,8 @@ export function encodeMessagePreimage(preimage: MessagePreimage): Hex {
   if (preimage.kind === "text") {
     checkText(preimage.text);
     body = utf8ToBytes(preimage.text);
+  } else if (preimage.kind === "intent") {
+    body = hexToBytes(encodeIntentBody(preimage.intent));
   } else {
     body = new Uint8Array();
   }
@@ -71,7 +89,7 @@ export function encodeMessagePreimage(preimage: MessagePreimage): Hex {
   ]);
   if (bytes.length > MAX_PREIMAGE_BYTES) {
     throw new MessagePreimageError(
-      `The ${preimage.kind} to sign takes ${bytes.length} bytes encoded, but a session's parameters hold at most ${MAX_PREIMAGE_BYTES}. Shorten it, or sign its digest as an opaque digest.`,
+      `The ${preimage.kind} to sign takes ${bytes.length} bytes encoded, but a session's parameters hold at most ${MAX_PREIMAGE_BYTES}. ${preimage.kind === "intent" ? "Split its calls over several intents, or shorten their data." : "Shorten it, or sign its digest as an opaque digest."}`,
     );
   }
   return bytesToHex(bytes);
@@ -111,6 +129,13 @@ export function decodeMessagePreimage(params: Hex): MessagePreimage | undefined 
         throw new MessagePreimageError("an opaque digest marker carries no body");
       }
       return { kind: "digest" };
+    case KIND_CODES.intent:
+      try {
+        return { kind: "intent", intent: decodeIntentBody(bytesToHex(body)) };
+      } catch (error) {
+        const why = error instanceof Error ? error.message.split("\n")[0] : String(error);
+        throw new MessagePreimageError(`the intent it carries cannot be read: ${why}`);
+      }
     default:
       throw new MessagePreimageError(`its preimage kind ${bytes[4]} is unknown`);
   }
@@ -170,5 +195,6 @@ export function describeMessage(message: Hex, params: Hex): string[] {
       `an opaque digest ${message}: nothing shows what it means; accept only if you computed it yourself`,
     ];
   }
+  if (preimage.kind === "intent") return describeIntent(preimage.intent);
   return [`the text ${JSON.stringify(preimage.text)}`];
 }

@@ -8,7 +8,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { schnorr } from "@noble/curves/secp256k1.js";
 import { expect } from "chai";
-import { type Address, decodeFunctionData, type Hex, hexToBytes, numberToHex } from "viem";
+import {
+  type Address,
+  decodeFunctionData,
+  type Hex,
+  hexToBytes,
+  numberToHex,
+  parseEther,
+} from "viem";
 import { type ChainConnection, connectChain } from "../../src/cli/connection.js";
 import {
   createDemoParty,
@@ -34,8 +41,10 @@ import {
   sessionCreateArgs,
 } from "../../src/cli/demo/runDemo.js";
 import { type LocalChain, startLocalChain } from "../../src/cli/localChain.js";
+import { intentDigest } from "../../src/sdk/accountIntent.js";
 import { getSessionEvents } from "../../src/sdk/actions/getSessionEvents.js";
 import { roundtableAbi } from "../../src/sdk/generated/roundtableAbi.js";
+import { thresholdAccountAbi } from "../../src/sdk/generated/thresholdAccountAbi.js";
 import { hashSessionConfig } from "../../src/sdk/hashSessionConfig.js";
 import { keygenConfig } from "../../src/sdk/protocolIds.js";
 import type { SessionConfig } from "../../src/sdk/types.js";
@@ -77,6 +86,7 @@ function checkSummary(summary: Record<string, unknown>, extra: readonly string[]
     "seconds",
     "audit",
     "signatures",
+    "account",
     ...extra,
   ]);
   // Every party runs with a delegate by default: the auditor, reading the chain's transactions,
@@ -90,7 +100,10 @@ function checkSummary(summary: Record<string, unknown>, extra: readonly string[]
   expect(signatures.map((s) => s.session)).to.deep.equal([
     ...[0, 1, 2].map(() => summary.keygenSession),
     ...[0, 1].map(() => summary.signingSession),
+    // Stage 6: the account's intent, signed by the same two.
+    ...[0, 1].map(() => signatures[5]?.session),
   ]);
+  expect(BigInt(signatures[5]!.session) > BigInt(summary.signingSession as string)).to.be.true;
   for (const s of signatures) {
     expect([s.account, s.delegate], JSON.stringify(s)).to.deep.equal([1, 3]);
   }
@@ -114,6 +127,29 @@ function checkSummary(summary: Record<string, unknown>, extra: readonly string[]
     hexToBytes(summary.groupPublicKey as Hex),
   );
   expect(valid, "schnorr.verify(signature, message, groupPublicKey)").to.equal(true);
+  // Stage 6: the group's signature over the intent verifies under the group key; one on-chain
+  // BIP-340 check (isValidSignature, execution only) costs what docs/gas.md reports, about 10,150.
+  const account = summary.account as Record<string, unknown>;
+  expect(Object.keys(account)).to.have.members([
+    "address",
+    "intentDigest",
+    "signature",
+    "executeTransaction",
+    "verifyGas",
+  ]);
+  expect(account.address).to.match(/^0x[0-9a-fA-F]{40}$/);
+  expect(account.intentDigest).to.match(hex(32));
+  expect(account.executeTransaction).to.match(hex(32));
+  expect(account.signature).to.match(hex(64));
+  expect(
+    schnorr.verify(
+      hexToBytes(account.signature as Hex),
+      hexToBytes(account.intentDigest as Hex),
+      hexToBytes(summary.groupPublicKey as Hex),
+    ),
+    "schnorr.verify(account.signature, account.intentDigest, groupPublicKey)",
+  ).to.equal(true);
+  expect(account.verifyGas).to.be.a("number").and.be.within(6_000, 20_000);
   const gas = summary.gas as Record<string, unknown>;
   expect(Object.keys(gas)).to.have.members(["keygen", "signing"]);
   for (const value of Object.values(gas)) expect(value).to.be.a("number").and.be.greaterThan(0);
@@ -123,6 +159,7 @@ function checkSummary(summary: Record<string, unknown>, extra: readonly string[]
     "keygen",
     "signing",
     "verify",
+    "account",
     "audit",
     "total",
   ]);
@@ -280,6 +317,38 @@ describe("roundtable demo", () => {
       checkSummary(summary);
       expect(summary.contract).to.equal(chain.contract);
       expect(await connection.publicClient.getChainId()).to.equal(31337);
+      // Stage 6 on the chain that still runs: the execute transaction paid 0.25 ETH of the 1 ETH
+      // the account received, and the intent it carried hashes to the digest the group signed.
+      const account = summary.account as {
+        address: Address;
+        executeTransaction: Hex;
+        intentDigest: Hex;
+      };
+      const { publicClient } = connection;
+      const sent = await publicClient.getTransaction({ hash: account.executeTransaction });
+      expect(sent.to?.toLowerCase()).to.equal(account.address.toLowerCase());
+      const { functionName, args } = decodeFunctionData({
+        abi: thresholdAccountAbi,
+        data: sent.input,
+      });
+      expect(functionName).to.equal("execute");
+      const [calls, deadline, signature] = args as readonly [
+        readonly { target: Address; value: bigint; data: Hex }[],
+        bigint,
+        Hex,
+      ];
+      expect(signature).to.equal((summary.account as { signature: Hex }).signature);
+      expect(calls).to.have.length(1);
+      expect(calls[0]).to.include({ value: parseEther("0.25"), data: "0x" });
+      expect(
+        intentDigest({ account: account.address, chainId: 31337n, nonce: 0n, deadline, calls }),
+      ).to.equal(account.intentDigest);
+      expect(await publicClient.getBalance({ address: calls[0]!.target })).to.equal(
+        parseEther("0.25"),
+      );
+      expect(await publicClient.getBalance({ address: account.address })).to.equal(
+        parseEther("0.75"),
+      );
     });
 
     it("--relayer: carries every party action through a relayer process; the parties hold no ether", async () => {

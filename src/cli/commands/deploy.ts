@@ -22,7 +22,7 @@ export const deployCommand = defineCommand({
     },
   },
   description: [
-    "Deploys the compiled contract (artifacts/, from `npm run build`) from your account to any RPC, and records address and deployment block in deployments/<chainId>.json, as `npm run deploy` does. Commit that file: parties and auditors start their log scans at that block.",
+    "Deploys the compiled contract (artifacts/, from `npm run build`) from your account to any RPC, with its ThresholdAccountFactory (the group accounts of `roundtable account`), and records the addresses and deployment block in deployments/<chainId>.json, as `npm run deploy` does. Commit that file: parties and auditors start their log scans at that block.",
     "For testnets with Hardhat Ignition and the encrypted keystore, prefer `npm run deploy -- --network sepolia`; this command is the path without a Hardhat network configuration.",
   ],
   examples: [
@@ -41,7 +41,7 @@ export const deployCommand = defineCommand({
         });
       if (code !== undefined && code !== "0x") {
         throw new CliError({
-          message: `${deploymentFile(options.deploymentsDir, connection.chainId)} already records Roundtable at ${existing.address} on chain ${connection.chainId}, and it is still there. Use it (sessions live on it), or pass --replace to deploy a new one and overwrite the record.`,
+          message: `${deploymentFile(options.deploymentsDir, connection.chainId)} already records Roundtable at ${existing.address} on chain ${connection.chainId}, and it is still there. Use it (sessions live on it); to deploy a new one beside it, record it elsewhere with --deployments-dir DIR (others keep using this record); --replace deploys a new one and overwrites this record, moving everyone who reads it to the new contract.`,
           exitCode: ExitCode.Usage,
         });
       }
@@ -68,6 +68,7 @@ export const deployCommand = defineCommand({
         ...formatTable(
           [
             ["contract", record.address],
+            ["account factory", record.thresholdAccountFactory ?? "(none)"],
             ["deployment block", `${record.deploymentBlock} (${record.blockHash})`],
             ["transaction", transactionHash],
             ["recorded in", path],
@@ -78,6 +79,7 @@ export const deployCommand = defineCommand({
       {
         chainId: record.chainId,
         contract: record.address,
+        thresholdAccountFactory: record.thresholdAccountFactory,
         deploymentBlock: record.deploymentBlock,
         blockHash: record.blockHash,
         transactionHash,

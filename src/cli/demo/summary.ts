@@ -19,6 +19,14 @@ export type DemoSummaryJson = {
   audit: DemoSummary["audit"];
   /** Per session and party: actions its account signed, and its delegate (from the audit). */
   signatures: DemoSummary["audit"]["signatures"];
+  /** Stage 6: the group's account, the intent it executed and the gas of one signature check. */
+  account: {
+    address: string;
+    intentDigest: string;
+    signature: string;
+    executeTransaction: string;
+    verifyGas: number;
+  };
   /** With --relayer: its account, and how many of the two sessions' transactions it sent. */
   relayer?: { address: string; transactions: number; partyBalancesWei: string };
 };
@@ -36,6 +44,13 @@ export function summaryJson(summary: DemoSummary): DemoSummaryJson {
     seconds: summary.seconds,
     audit: summary.audit,
     signatures: summary.audit.signatures,
+    account: {
+      address: summary.account.address,
+      intentDigest: summary.account.intentDigest,
+      signature: summary.account.signature,
+      executeTransaction: summary.account.executeTransaction,
+      verifyGas: Number(summary.account.verifyGas),
+    },
     ...(summary.relayer === undefined
       ? {}
       : {
@@ -86,10 +101,14 @@ export function summaryLines(summary: DemoSummary): string[] {
       "gas",
       `key generation ${number.format(gas.keygen)} (${transactions.keygen} transactions), signing ${number.format(gas.signing)} (${transactions.signing} transactions)`,
     ],
+    [
+      "group account",
+      `${summary.account.address}: received 1 ETH, paid 0.25 ETH to ${summary.account.recipient} on the group's signature (session ${summary.account.signingSession}, intent digest ${summary.account.intentDigest}), executed in ${summary.account.executeTransaction} (${number.format(summary.account.executeGas)} gas); one BIP-340 check on chain ${number.format(summary.account.verifyGas)} gas`,
+    ],
     ["signatures", signaturesText(summary.audit.signatures)],
     [
       "audited",
-      `roundtable audit ${summary.keygenSession} ${summary.signingSession}: ${summary.audit.verdict}, ${summary.audit.passed} checks passed, ${summary.audit.notApplicable} not applicable, ${summary.audit.failed} failed`,
+      `roundtable audit ${summary.keygenSession} ${summary.signingSession} ${summary.account.signingSession}: ${summary.audit.verdict}, ${summary.audit.passed} checks passed, ${summary.audit.notApplicable} not applicable, ${summary.audit.failed} failed`,
     ],
     ...(summary.relayer === undefined
       ? []
@@ -101,7 +120,7 @@ export function summaryLines(summary: DemoSummary): string[] {
         ]),
     [
       "time",
-      `chain ${s(seconds.chain)}, key generation ${s(seconds.keygen)}, signing ${s(seconds.signing)}, verify ${s(seconds.verify)}, audit ${s(seconds.audit)}; total ${s(seconds.total)}`,
+      `chain ${s(seconds.chain)}, key generation ${s(seconds.keygen)}, signing ${s(seconds.signing)}, verify ${s(seconds.verify)}, account ${s(seconds.account)}, audit ${s(seconds.audit)}; total ${s(seconds.total)}`,
     ],
     [
       "files",
