@@ -6,6 +6,7 @@ import type { OptionSpecs } from "./command.js";
 import { UsageError } from "./errors.js";
 import { readKeyFile } from "./keyFile.js";
 import type { Logger } from "./output.js";
+import { announceIfSlow } from "./progress.js";
 import { type Input, isInteractive, promptHidden } from "./prompt.js";
 
 /** A file error in words, such as "no such file". */
@@ -109,7 +110,11 @@ export async function loadAccount(
       flag: "--password-file",
       purpose: `key file ${keyFile}`,
     });
-    const privateKey = await readKeyFile(keyFile, password);
+    const privateKey = await announceIfSlow(
+      io.log,
+      `Decrypting key file ${keyFile} (scrypt, a second or two) …`,
+      () => readKeyFile(keyFile, password),
+    );
     return privateKeyToAccount(privateKey);
   }
   if (values["password-file"] !== undefined) {

@@ -1,5 +1,6 @@
 import type { CliContext } from "./context.js";
 import type { ExitCode } from "./errors.js";
+import { logLevels } from "./output.js";
 
 /** One flag, as `node:util` parseArgs takes it, with its help text. */
 export type OptionSpec = {
@@ -11,6 +12,8 @@ export type OptionSpec = {
   valueName?: string;
   /** A string flag that may be given more than once; its value is then every one, in order. */
   multiple?: boolean;
+  /** The values a string flag takes, offered by shell completion (the command still checks them). */
+  choices?: readonly string[];
 };
 
 export type OptionSpecs = Record<string, OptionSpec>;
@@ -59,6 +62,7 @@ export const globalOptions = {
   "log-level": {
     type: "string",
     valueName: "LEVEL",
+    choices: logLevels,
     description: "error, warn, info or debug (default info; debug adds stack traces)",
   },
   help: { type: "boolean", short: "h", description: "show help for the command" },
@@ -82,7 +86,13 @@ export type Command = {
    * Arguments after the flags, such as "ID"; every one is required, except a last one marked
    * `variadic`, which takes zero or more values.
    */
-  positionals: readonly { name: string; description: string; variadic?: boolean }[];
+  positionals: readonly {
+    name: string;
+    description: string;
+    variadic?: boolean;
+    /** The values it takes, offered by shell completion (the command still checks them). */
+    choices?: readonly string[];
+  }[];
   options: OptionSpecs;
   /** Paragraphs for `--help`. */
   description: readonly string[];

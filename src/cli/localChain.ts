@@ -34,7 +34,15 @@ export type StartLocalChainParameters = {
   blockInterval?: number | undefined;
   /** Accounts given 100 ETH each, such as the parties' key-file accounts. */
   fund?: readonly Address[] | undefined;
+  /**
+   * A line for people at each step of the start (the node launched, still waiting for its RPC
+   * every few seconds, deploying), which takes seconds: `roundtable chain` logs them on stderr.
+   */
+  onProgress?: ((line: string) => void) | undefined;
 };
+
+/** How often a start still waiting for the node's RPC says so. */
+const waitingNoticeMs = 3_000;
 
 /** What `fund` gives each account: enough gas for many sessions. */
 const localFunding = 100n * 10n ** 18n;
@@ -129,6 +137,7 @@ export async function startLocalChain({
   startupTimeout = 60_000,
   blockInterval = 1_000,
   fund = [],
+  onProgress,
 }: StartLocalChainParameters = {}): Promise<LocalChain> {
   if (!nodeVersionSupported()) {
     throw new CliError({
@@ -193,8 +202,18 @@ export async function startLocalChain({
   signal?.addEventListener("abort", onAbort, { once: true });
 
   try {
-    const deadline = Date.now() + startupTimeout;
+    const started = Date.now();
+    const deadline = started + startupTimeout;
+    const seconds = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+    onProgress?.(
+      `hardhat node launched (pid ${child.pid ?? "?"}); waiting for its RPC at ${rpcUrl} (up to ${startupTimeout / 1000} s) …`,
+    );
+    let nextNotice = started + waitingNoticeMs;
     while (!(await answers(rpcUrl))) {
+      if (Date.now() >= nextNotice) {
+        nextNotice += waitingNoticeMs;
+        onProgress?.(`still waiting for hardhat node's RPC at ${rpcUrl} (${seconds()}) …`);
+      }
       if (signal?.aborted) {
         throw new CliError({
           message: "Interrupted while the local chain was starting; it was stopped.",
@@ -215,6 +234,7 @@ export async function startLocalChain({
       }
       await sleep(100);
     }
+    onProgress?.(`hardhat node answers after ${seconds()}; deploying Roundtable …`);
     if (blockInterval > 0) await rpc(rpcUrl, "evm_setIntervalMining", [blockInterval]);
     for (const account of fund) {
       await rpc(rpcUrl, "hardhat_setBalance", [account, numberToHex(localFunding)]);

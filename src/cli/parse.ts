@@ -148,3 +148,28 @@ export function parseUrl(value: string, flag: string): string {
 
 // Moved to the SDK, which names RPC providers in its errors too.
 export { redactUrl } from "../sdk/rpc/redactUrl.js";
+
+const durationUnits: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/**
+ * A duration such as "90s", "10m", "1h30m" or "2d", or a number of seconds ("600"), in seconds;
+ * from 1 second to `maxSeconds`.
+ */
+export function parseDuration(value: string, flag: string, maxSeconds = 7 * 86_400): number {
+  const whole = /^(?:\d+[smhd])+$/.test(value) || /^\d+$/.test(value);
+  const seconds = whole
+    ? /^\d+$/.test(value)
+      ? Number(value)
+      : [...value.matchAll(/(\d+)([smhd])/g)].reduce(
+          (sum, [, n, unit]) => sum + Number(n) * (durationUnits[unit ?? "s"] ?? 1),
+          0,
+        )
+    : Number.NaN;
+  if (!Number.isSafeInteger(seconds) || seconds < 1 || seconds > maxSeconds) {
+    throw new UsageError(
+      `Invalid ${label(flag)} ${quote(value)}: expected a duration from 1s to ${maxSeconds / 86_400}d, a number with s, m, h or d (or seconds alone), such as ${example(flag, "30m")} or ${example(flag, "1h30m")}.`,
+      flag,
+    );
+  }
+  return seconds;
+}

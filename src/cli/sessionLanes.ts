@@ -54,6 +54,8 @@ export async function sessionLanes({
         ((await publicClient.getCode({ address, blockNumber })) ?? "0x") !== "0x",
     },
   });
-  const timeline = sessionTimeline(record);
+  // As of the block read: a phase past its deadline that nobody expired yet shows who missed it.
+  const asOf = (await publicClient.getBlock({ blockNumber: toBlock })).timestamp;
+  const timeline = sessionTimeline(record, asOf);
   return timeline === undefined ? [] : textTimeline(timeline);
 }

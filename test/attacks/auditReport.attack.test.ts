@@ -5,8 +5,7 @@
 // Records are built by hand in the shape rebuildSession gives them (src/auditor/types.ts), so
 // that positions within one block and orderings the corpus does not produce can be tried.
 //
-// A skipped test names a finding in the attack report: it asserts the defence that should hold
-// and fails today. Set ROUNDTABLE_ATTACK_FINDINGS=1 to run them and see them fail.
+// A finding of the attack report stays here as the test of its fix, named by its id (R1, R2…).
 import { expect } from "chai";
 import {
   type Address,
@@ -34,8 +33,6 @@ import type {
 } from "../../src/auditor/types.js";
 import { keygenConfig, signingConfig } from "../../src/sdk/protocolIds.js";
 import { Phase, type SessionConfig } from "../../src/sdk/types.js";
-
-const finding = process.env.ROUNDTABLE_ATTACK_FINDINGS === "1" ? it : it.skip;
 
 const parties: Address[] = [
   "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
@@ -445,25 +442,37 @@ describe("attacks: the audit report and its timeline", () => {
       expect(grid.find((l) => l.startsWith("party 1"))).to.include("✓");
     });
 
-    finding(
-      "R2: a phase whose deadline passed with no expiry yet is drawn as still waiting",
-      () => {
-        // Nobody called expire: sessionState says Expired (derived from the time) and the outcome
-        // says so, but the timeline, built from events alone, shows the silent party "· waiting"
-        // at a report block past the deadline. The fix this asserts: sessionTimeline takes the
-        // report block's time (an extra argument) and marks who had not acted by the deadline.
-        const rec = record(keygen(), {
-          actions: [action("accept", 0, 0, at(2, 0)), action("accept", 1, 0, at(3, 0))],
-        });
-        const deadline = rec.created!.acceptanceDeadline;
-        const withTime = sessionTimeline as (
-          r: SessionRecord,
-          reportTime?: bigint,
-        ) => ReturnType<typeof sessionTimeline>;
-        const grid = textTimeline(withTime(rec, deadline + 10n)!);
-        const silent = grid.find((l) => l.startsWith("party 2"))!;
-        expect(silent, grid.join("\n")).to.not.include("waiting");
-      },
-    );
+    it("defence (R2): a phase past its deadline with no expiry yet is drawn missed as of the report block, not waiting", () => {
+      // Nobody called expire: sessionState says Expired (derived from the time), and the timeline,
+      // drawn as of the report block's time, says who missed the deadline and that it has not
+      // been expired yet. Before the deadline the same record still shows the party waiting.
+      const rec = record(keygen(), {
+        actions: [action("accept", 0, 0, at(2, 0)), action("accept", 1, 0, at(3, 0))],
+      });
+      const deadline = rec.created!.acceptanceDeadline;
+      const past = sessionTimeline(rec, deadline + 10n)!;
+      expect(past.overdue).to.deep.equal([{ party: 2, phase: 0 }]);
+      expect(past.missing).to.deep.equal([]);
+      const grid = textTimeline(past);
+      const silent = grid.find((l) => l.startsWith("party 2"))!;
+      expect(silent, grid.join("\n")).to.not.include("waiting");
+      expect(silent, grid.join("\n")).to.include("✗ missed");
+      expect(grid.find((l) => l.startsWith("party 0"))).to.include("✓");
+      expect(grid.at(-1)).to.include("deadline passed at +16m39s, not yet expired");
+      const svg = timelineSvg(past);
+      expect(svg).to.include("party 2 did not act in accept before its deadline");
+      expect(svg).to.include("not yet expired");
+      // The same record as of a block before the deadline (or with no report time): waiting.
+      for (const early of [sessionTimeline(rec, deadline - 1n)!, sessionTimeline(rec)!]) {
+        expect(early.overdue).to.deep.equal([]);
+        expect(textTimeline(early).find((l) => l.startsWith("party 2"))).to.include("waiting");
+      }
+      // The text report and the HTML page draw it as of the report block they were given.
+      const audit = auditOf(rec);
+      expect(textSession(audit, deadline + 10n).join("\n")).to.include("✗ missed");
+      const report = new HtmlReport({ asOf: deadline + 10n });
+      report.add(audit);
+      expect(report.page(head, tail)).to.include("not yet expired");
+    });
   });
 });

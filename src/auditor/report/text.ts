@@ -21,13 +21,14 @@ export function textHead(head: ReportHead): string[] {
 }
 
 /**
- * One session's section of the readable report.
+ * One session's section of the readable report. `asOf` is the report block's time: the lanes
+ * show a phase past its deadline (not yet expired) as missed, as of that block.
  * @example
  * ```ts
- * process.stdout.write(`${textSession(audit).join("\n")}\n`);
+ * process.stdout.write(`${textSession(audit, head.reportBlock.timestamp).join("\n")}\n`);
  * ```
  */
-export function textSession(audit: SessionAudit): string[] {
+export function textSession(audit: SessionAudit, asOf?: bigint): string[] {
   const { record, outcome } = audit;
   const created = record.created;
   const lines: string[] = [];
@@ -62,7 +63,7 @@ export function textSession(audit: SessionAudit): string[] {
       );
     });
   }
-  const timeline = sessionTimeline(record);
+  const timeline = sessionTimeline(record, asOf);
   if (timeline !== undefined) {
     lines.push("  Lanes (times after creation, chain time):");
     for (const line of textTimeline(timeline)) lines.push(`    ${line}`);

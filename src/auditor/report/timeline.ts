@@ -40,6 +40,13 @@ export type SessionTimeline = {
   marks: TimelineMark[];
   /** Parties the contract blamed for not acting before the deadline of the phase they are in. */
   missing: { party: number; phase: number }[];
+  /**
+   * Parties that had not acted in the open phase when its deadline passed, as of `asOf`, while
+   * nobody has called expiry yet: the contract will blame them, but has not recorded it.
+   */
+  overdue: { party: number; phase: number }[];
+  /** The chain time the timeline is drawn as of (the report block's); undefined: the last event. */
+  asOf: bigint | undefined;
   ending: { label: string; time: bigint } | undefined;
 };
 
@@ -51,14 +58,17 @@ const phaseWords: Record<number, string> = {
 };
 
 /**
- * The timeline of a rebuilt session; undefined when its creation is not in the record.
+ * The timeline of a rebuilt session; undefined when its creation is not in the record. `asOf` is
+ * the chain time of the block the record was read at (an audit's report block): a phase still
+ * open in the record but past its deadline by then draws its silent parties as overdue, not
+ * waiting, since the contract no longer takes their actions.
  * @example
  * ```ts
- * const timeline = sessionTimeline(audit.record);
+ * const timeline = sessionTimeline(audit.record, reportBlock.timestamp);
  * if (timeline) console.log(timeline.phases.map((p) => p.label).join(" → "));
  * ```
  */
-export function sessionTimeline(record: SessionRecord): SessionTimeline | undefined {
+export function sessionTimeline(record: SessionRecord, asOf?: bigint): SessionTimeline | undefined {
   const created = record.created;
   if (created === undefined) return undefined;
   const opened: { phase: TimelinePhase; at: ChainPosition }[] = [
@@ -125,8 +135,21 @@ export function sessionTimeline(record: SessionRecord): SessionTimeline | undefi
     end?.kind === "aborted" && end.reason === "expired"
       ? end.blame.map((party) => ({ party, phase: last }))
       : [];
-  let latest = phases[last]!.deadline;
+  // Every party acts in every phase (the contract blames, at expiry, each one that has not).
+  const lastPhase = phases[last]!;
+  const overdue =
+    end === undefined && asOf !== undefined && asOf > lastPhase.deadline
+      ? created.config.parties
+          .map((_, party) => party)
+          .filter(
+            (party) =>
+              !marks.some((m) => m.party === party && m.phase === last && m.kind !== "complain"),
+          )
+          .map((party) => ({ party, phase: last }))
+      : [];
+  let latest = lastPhase.deadline;
   for (const mark of marks) if (mark.time > latest) latest = mark.time;
+  if (end === undefined && asOf !== undefined && asOf > latest) latest = asOf;
   return {
     start: created.at.time,
     end: end?.at.time ?? latest,
@@ -134,6 +157,8 @@ export function sessionTimeline(record: SessionRecord): SessionTimeline | undefi
     lanes: created.config.parties.map((account, party) => ({ party, account })),
     marks,
     missing,
+    overdue,
+    asOf,
     ending: end === undefined ? undefined : { label: endLabel(end), time: end.at.time },
   };
 }
@@ -181,6 +206,7 @@ export function textTimeline(timeline: SessionTimeline): string[] {
         .join(", ");
     }
     if (timeline.missing.some((m) => m.party === party && m.phase === phase)) return "✗ missing";
+    if (timeline.overdue.some((m) => m.party === party && m.phase === phase)) return "✗ missed";
     const p = timeline.phases[phase]!;
     return p.closed === undefined ? "· waiting" : "";
   };
@@ -202,6 +228,13 @@ export function textTimeline(timeline: SessionTimeline): string[] {
   );
   if (timeline.ending !== undefined) {
     lines.push(`${timeline.ending.label} at ${sinceStart(timeline, timeline.ending.time)}`);
+  } else if (timeline.overdue.length > 0) {
+    const phase = timeline.phases[timeline.overdue[0]!.phase]!;
+    lines.push(
+      `${phase.label} deadline passed at ${sinceStart(timeline, phase.deadline)}, not yet expired (anyone may call expire)${
+        timeline.asOf === undefined ? "" : `; as of ${sinceStart(timeline, timeline.asOf)}`
+      }`,
+    );
   }
   return lines;
 }

@@ -49,6 +49,7 @@ export const chainCommand = defineCommand({
       port,
       deploymentsDir: options.deploymentsDir,
       onOutput: (line) => log.debug(`node: ${line}`),
+      onProgress: (line) => log.info(line),
       signal,
       fund,
     });

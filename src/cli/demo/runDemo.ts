@@ -22,6 +22,7 @@ import { CliError, ExitCode, toCliError, UsageError } from "../errors.js";
 import { type LocalChain, startLocalChain } from "../localChain.js";
 import type { Logger } from "../output.js";
 import { redactUrl } from "../parse.js";
+import { type DemoAccountSummary, runAccountStage } from "./accountStage.js";
 import {
   createDemoParty,
   type DemoAccount,
@@ -45,7 +46,7 @@ import {
 import { sessionGas } from "./sessionGas.js";
 
 /** The stages the demo times, in order. */
-const demoStages = ["chain", "keygen", "signing", "verify", "audit"] as const;
+const demoStages = ["chain", "keygen", "signing", "verify", "account", "audit"] as const;
 export type DemoStage = (typeof demoStages)[number];
 
 /** What each stage does, for progress lines and for the message of a failure. */
@@ -54,7 +55,8 @@ const stageTitles: Record<DemoStage, string> = {
   keygen: "2-of-3 key generation, three party processes",
   signing: "signing by 2 of the 3, two party processes",
   verify: "check the signature independently and against the chain",
-  audit: "audit both sessions from chain events alone, a separate `roundtable audit` process",
+  account: "the group's account receives 1 ETH and pays 0.25 ETH on a group signature",
+  audit: "audit every session from chain events alone, a separate `roundtable audit` process",
 };
 
 const partyNames = ["alice", "bob", "carol"] as const;
@@ -139,7 +141,9 @@ export type DemoSummary = {
   gas: { keygen: bigint; signing: bigint };
   /** How many transactions each session took, creation included. */
   transactions: { keygen: number; signing: number };
-  /** What `roundtable audit` found in both sessions: the check counts of its report. */
+  /** Stage 6: the group's threshold account and the intent it executed. */
+  account: DemoAccountSummary;
+  /** What `roundtable audit` found in every session: the check counts of its report. */
   audit: DemoAudit;
   /** With `relayer`: where it listened, its account, and how many of the sessions' transactions it sent. */
   relayer:
@@ -779,7 +783,31 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoSummary> {
       );
     });
 
-    // ── 5. audit
+    // ── 5. the group's account (accountStage.ts)
+    const account = await stage("account", () =>
+      runAccountStage({
+        connection,
+        workDir,
+        initiator,
+        signers,
+        threshold: demoThreshold,
+        keySession: keygen.sessionId,
+        groupPublicKey: keygen.groupPublicKey,
+        ciphersuite,
+        durations: demoDurations,
+        log,
+        spawnChild,
+        runSigners: async (sessionId, configHash) => {
+          const outcomes = await runParties(connection, signers, sessionId, configHash);
+          return agreed(
+            outcomes.map((o) => ({ name: o.name, value: o.signature })),
+            "signature",
+          );
+        },
+      }),
+    );
+
+    // ── 6. audit
     const audit = await stage("audit", async () => {
       const result = await spawnChild("auditor", [
         "audit",
@@ -789,6 +817,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoSummary> {
         connection.contract,
         String(keygen.sessionId),
         String(signing.sessionId),
+        String(account.signingSession),
         "--json",
       ]).done;
       return auditVerdict(result);
@@ -850,21 +879,24 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoSummary> {
         signing: signingGas.transactions.length,
       },
       relayer: relayerSummary,
+      account,
       audit,
       seconds: {
         chain: stageSeconds.chain ?? 0,
         keygen: stageSeconds.keygen ?? 0,
         signing: stageSeconds.signing ?? 0,
         verify: stageSeconds.verify ?? 0,
+        account: stageSeconds.account ?? 0,
         audit: stageSeconds.audit ?? 0,
         total: seconds(start),
       },
       inspect: [
-        ...[keygen.sessionId, signing.sessionId].map(
+        ...[keygen.sessionId, signing.sessionId, account.signingSession].map(
           (id) =>
             `roundtable session show ${id} --rpc-url ${shownUrl} --contract ${connection.contract}`,
         ),
-        `roundtable audit ${keygen.sessionId} ${signing.sessionId} --rpc-url ${shownUrl} --contract ${connection.contract} --html audit.html`,
+        `roundtable account show --key-session ${keygen.sessionId} --factory ${account.factory} --rpc-url ${shownUrl} --contract ${connection.contract}`,
+        `roundtable audit ${keygen.sessionId} ${signing.sessionId} ${account.signingSession} --rpc-url ${shownUrl} --contract ${connection.contract} --html audit.html`,
       ],
     };
     options.onSummary?.(summary);
@@ -963,6 +995,7 @@ async function connect(
       deploymentsDir,
       signal: options.signal,
       onOutput: (line) => log.debug(`node: ${line}`),
+      onProgress: (line) => log.info(`    ${line}`),
     });
     onStarted(chain);
     log.info(

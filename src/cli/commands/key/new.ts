@@ -5,6 +5,7 @@ import { getPassword } from "../../account.js";
 import { defineCommand } from "../../command.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import { writeKeyFile } from "../../keyFile.js";
+import { announceIfSlow } from "../../progress.js";
 
 /** Shorter passwords fall to guessing even behind scrypt. */
 const MIN_PASSWORD_LENGTH = 8;
@@ -69,7 +70,11 @@ export const keyNewCommand = defineCommand({
     if (created !== undefined) {
       context.log.info(`Created the directory ${created} (mode 0700) for the key file.`);
     }
-    const { address } = await writeKeyFile(path, generatePrivateKey(), password);
+    const { address } = await announceIfSlow(
+      context.log,
+      `Encrypting the new key into ${path} (scrypt, a second or two) …`,
+      () => writeKeyFile(path, generatePrivateKey(), password),
+    );
     context.output.result([`Created key file ${path}`, `address ${address}`], {
       address,
       keyFile: path,

@@ -13,7 +13,8 @@ import { defineCommand } from "../../command.js";
 import { keyHolderCount, scheduleText, thresholdText } from "../../describe.js";
 import { CliError, ExitCode, toCliError, UsageError } from "../../errors.js";
 import { formatDuration, formatTable, formatTime } from "../../output.js";
-import { parseBytes32, parseSessionId, redactUrl } from "../../parse.js";
+import { parseBytes32, parseDuration, parseSessionId, redactUrl } from "../../parse.js";
+import { announceIfSlow } from "../../progress.js";
 import { isInteractive, promptYesNo } from "../../prompt.js";
 import { resolveTrustedBlock, trustedBlockOption } from "../../trustedBlock.js";
 import {
@@ -23,6 +24,7 @@ import {
   delegateOptions,
   parseDelegation,
 } from "./delegateAcceptance.js";
+import { waitForSession } from "./waitForSession.js";
 
 /** The configuration a party is asked to accept, as lines for stderr. */
 function summaryLines(
@@ -170,6 +172,12 @@ export const partyRunCommand = defineCommand({
       valueName: "SECONDS",
       description: "how long a relayer has to get an action mined before the next is tried (30)",
     },
+    "wait-for-invitation": {
+      type: "string",
+      valueName: "DURATION",
+      description:
+        "if the session does not exist yet, wait up to DURATION (chain time) for the initiator to create it, such as 30m (default: fail at once)",
+    },
     ...trustedBlockOption,
     ...delegateOptions,
   },
@@ -179,6 +187,7 @@ export const partyRunCommand = defineCommand({
     "Secrets (polynomial coefficients, nonces, key shares) are written to --store, encrypted, before any message that depends on them is sent, so the run can be stopped (Ctrl-C) or crash at any point: run the same command again to resume. Progress goes to stderr.",
     "Every other party's action it reads is used only if its signature recovers to that party, and the transcript it recomputes must equal the contract's; with --trusted-block, the transcript is also read from a storage proof against a header linked to that block. Give --rpc-url more than once to compare providers.",
     "With --delegate, a session delegate key is made and kept in --store (encrypted, before the acceptance naming it is sent): the account signs only the acceptance, the delegate every later action, sent through the relayers, then by the delegate itself (if it has gas), then by the account's wallet. --export-acceptance writes the acceptance's EIP-712 typed data, domain separator, struct hash and digest for a signer elsewhere (a hardware wallet, a Safe's owners) and stops; run again with --acceptance-signature to go on. docs/cli.md, \"Delegates and Safe parties\", has the whole flow.",
+    "With --wait-for-invitation 30m, a party can start before the initiator has created the session: while session ID does not exist yet it waits (one line says so; Ctrl-C stops, exit 130), for at most the duration by the chain's clock, then fails with exit 2. Without it, a session that does not exist fails at once (exit 2): a mistyped id should not hang. A session that exists without this account among its parties fails at once either way (exit 6): its parties never change.",
     "With --relayer, each action is signed (EIP-712) and handed to the relayers in turn; one that refuses it, or has not got it mined within --relayer-timeout, is passed over, and the party finally sends it itself (which needs gas). A relayer's claim that an action was mined is checked against the transaction's receipt.",
   ],
   examples: [
@@ -186,6 +195,7 @@ export const partyRunCommand = defineCommand({
     "roundtable party run --session 7 --party-account 0xSafe… --store ./safe --delegate --export-acceptance accept.json",
     "roundtable party run --session 7 --party-account 0xSafe… --store ./safe --delegate --acceptance-signature @signature.txt --relayer http://127.0.0.1:8546",
     "roundtable party run --session 7 --key-file alice.json --store ~/.roundtable/alice",
+    "roundtable party run --session 8 --key-file alice.json --store ~/.roundtable/alice --wait-for-invitation 30m",
     "roundtable party run --session 7 --key-file alice.json --password-file alice.pw --store ./alice --store-password-file store.pw --yes --expect-config-hash 0x…",
     "roundtable party run --session 7 --key-file alice.json --store ./alice --relayer http://127.0.0.1:8546",
   ],
@@ -225,6 +235,10 @@ export const partyRunCommand = defineCommand({
       );
     }
 
+    const waitSeconds =
+      values["wait-for-invitation"] === undefined
+        ? undefined
+        : parseDuration(values["wait-for-invitation"], "--wait-for-invitation");
     const relayerUrls = parseRelayerUrls(values.relayer);
     const relayerTimeout = parseRelayerTimeout(values["relayer-timeout"]);
 
@@ -240,6 +254,9 @@ export const partyRunCommand = defineCommand({
         ? undefined
         : await context.account(values, "Running a party");
     const partyAddress = delegation.partyAccount ?? (account as LocalAccount).address;
+    if (waitSeconds !== undefined) {
+      await waitForSession({ connection, sessionId, boundSeconds: waitSeconds, log, signal });
+    }
     // Checked before the store is opened (or created) and its password asked for.
     const parties = await connection.publicClient
       .readContract({
@@ -267,7 +284,11 @@ export const partyRunCommand = defineCommand({
       purpose: `the secret store ${directory}`,
       confirm: !storeExists,
     });
-    const store = await openFileSecretStore({ directory, password });
+    const store = await announceIfSlow(
+      log,
+      `${storeExists ? "Opening" : "Creating"} the secret store ${directory} (scrypt, a second or two) …`,
+      () => openFileSecretStore({ directory, password }),
+    );
     log.info(
       `Party ${partyAddress}, session ${sessionId} on chain ${connection.chainId} (${connection.rpcUrlShown}), store ${directory}${storeExists ? "" : " (new)"}.`,
     );

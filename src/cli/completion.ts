@@ -1,0 +1,279 @@
+// Shell completion scripts, generated from the commands' own specs (their words, flags, value
+// names and positional choices), so a new command or flag completes without anyone editing a list.
+// Written by hand: the argument parser is node:util's parseArgs, which has no completion, and a
+// completion library would need the commands described to it a second time.
+import { type Command, globalOptions, type OptionSpecs } from "./command.js";
+
+type Shell = "bash" | "zsh" | "fish";
+export const shells: readonly Shell[] = ["bash", "zsh", "fish"];
+
+/** What the completion of one command needs: its flags, and which of them take a value. */
+type Entry = { words: string; flags: string[]; choices: readonly string[] };
+
+/** Value names whose value is a file or a directory, completed from the file system. */
+const fileValues = new Set(["PATH", "FILE"]);
+const directoryValues = new Set(["DIR"]);
+
+function flagsOf(options: OptionSpecs): string[] {
+  return Object.entries(options).flatMap(([name, spec]) => [
+    `--${name}`,
+    ...(spec.short ? [`-${spec.short}`] : []),
+  ]);
+}
+
+function entries(commands: readonly Command[]): Entry[] {
+  return commands.map((command) => ({
+    words: command.path.join(" "),
+    flags: flagsOf({ ...globalOptions, ...command.options }),
+    choices: command.positionals[0]?.choices ?? [],
+  }));
+}
+
+/** The next words after each prefix of the command paths: "" → chain, key, session…; "key" → new, address. */
+function nextWords(commands: readonly Command[]): Map<string, string[]> {
+  const next = new Map<string, string[]>();
+  for (const command of commands) {
+    command.path.forEach((word, i) => {
+      const prefix = command.path.slice(0, i).join(" ");
+      const list = next.get(prefix) ?? [];
+      if (!list.includes(word)) list.push(word);
+      next.set(prefix, list);
+    });
+  }
+  return next;
+}
+
+/** The flags of `options` that take a value ("--session -x …"), padded with blanks for matching. */
+function valueFlagList(options: OptionSpecs): string {
+  const flags = Object.entries(options)
+    .filter(([, spec]) => spec.type === "string")
+    .flatMap(([name, spec]) => [`--${name}`, ...(spec.short ? [`-${spec.short}`] : [])]);
+  return ` ${flags.join(" ")} `;
+}
+
+/**
+ * How each flag's value completes, by flag name across every command (a name means the same kind
+ * of value wherever it is used; the tests check it).
+ */
+function valueFlags(commands: readonly Command[]): Map<string, "file" | "dir" | string[] | "none"> {
+  const flags = new Map<string, "file" | "dir" | string[] | "none">();
+  for (const options of [globalOptions, ...commands.map((c) => c.options)] as OptionSpecs[]) {
+    for (const [name, spec] of Object.entries(options)) {
+      if (spec.type !== "string") continue;
+      const how = spec.choices
+        ? [...spec.choices]
+        : fileValues.has(spec.valueName ?? "")
+          ? "file"
+          : directoryValues.has(spec.valueName ?? "")
+            ? "dir"
+            : "none";
+      flags.set(`--${name}`, how);
+      if (spec.short) flags.set(`-${spec.short}`, how);
+    }
+  }
+  return flags;
+}
+
+const quoteSh = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`;
+
+/**
+ * The bash function `_roundtable`: it finds the command words typed so far (skipping flags and
+ * their values), then offers the next command word, the command's flags, or a flag's value.
+ */
+function bashScript(commands: readonly Command[]): string {
+  const next = nextWords(commands);
+  const values = valueFlags(commands);
+  const cases: string[] = [];
+  for (const [prefix, words] of next) {
+    // A group word alone offers its commands; a whole command is matched below.
+    if (commands.some((c) => c.path.join(" ") === prefix)) continue;
+    const top =
+      prefix === "" ? ` flags=${quoteSh([...flagsOf(globalOptions), "--version"].join(" "))};` : "";
+    cases.push(`    ${quoteSh(prefix)}) subs=${quoteSh(words.join(" "))};${top} ;;`);
+  }
+  for (const entry of entries(commands)) {
+    cases.push(
+      `    ${quoteSh(entry.words)} | ${quoteSh(`${entry.words} `)}*) flags=${quoteSh(entry.flags.join(" "))}; choices=${quoteSh(entry.choices.join(" "))}; command=1 ;;`,
+    );
+  }
+  const valueCases = [...values].map(([flag, how]) => {
+    const reply =
+      how === "file"
+        ? 'COMPREPLY=($(compgen -f -- "$cur"))'
+        : how === "dir"
+          ? 'COMPREPLY=($(compgen -d -- "$cur"))'
+          : how === "none"
+            ? "COMPREPLY=()"
+            : `COMPREPLY=($(compgen -W ${quoteSh(how.join(" "))} -- "$cur"))`;
+    return `      ${quoteSh(flag)}) ${reply}; return 0 ;;`;
+  });
+  // Which flags take a value depends on the command (demo --relayer takes none, party run's does).
+  const valueCasesByCommand = commands.map(
+    (c) =>
+      `    ${quoteSh(c.path.join(" "))} | ${quoteSh(`${c.path.join(" ")} `)}*) takes_value=${quoteSh(valueFlagList({ ...globalOptions, ...c.options }))} ;;`,
+  );
+  return `# bash completion for roundtable, generated by \`roundtable completion bash\` from the CLI's
+# own command and flag specs. Load it with:  source <(roundtable completion bash)
+_roundtable_value_flags() {
+  case "$1" in
+${valueCasesByCommand.join("\n")}
+    *) takes_value=${quoteSh(valueFlagList(globalOptions))} ;;
+  esac
+}
+_roundtable() {
+  local cur="\${COMP_WORDS[COMP_CWORD]}" prev="" words="" subs="" flags="" choices=""
+  local command=0 skip=0 given=0 word line
+  local takes_value=""
+  local -a before
+  # The tokens before the one under the cursor, split at blanks only: bash's COMP_WORDS also
+  # splits at ':' and '=', which would cut a URL value into several words.
+  if [[ -n "\${COMP_LINE-}" ]]; then
+    line="\${COMP_LINE:0:\${COMP_POINT:-\${#COMP_LINE}}}"
+    read -ra before <<< "$line"
+    [[ "$line" =~ [[:space:]]$ ]] || unset 'before[\${#before[@]}-1]'
+    before=("\${before[@]:1}")
+  else
+    before=("\${COMP_WORDS[@]:1:COMP_CWORD-1}")
+  fi
+  # The words typed before the cursor that are not flags or flag values.
+  for word in "\${before[@]}"; do
+    prev="$word"
+    if ((skip)); then skip=0; continue; fi
+    case "$word" in
+      -*=*) ;;
+      -*)
+        _roundtable_value_flags "$words"
+        [[ "$takes_value" == *" $word "* ]] && skip=1
+        ;;
+      *) words="\${words:+$words }$word" ;;
+    esac
+  done
+  case "$words" in
+${cases.join("\n")}
+    *) flags=${quoteSh(flagsOf(globalOptions).join(" "))} ;;
+  esac
+  # A flag's value: a file, a directory, one of its choices, or nothing to offer.
+  if ((skip)); then
+    case "$prev" in
+${valueCases.join("\n")}
+    esac
+  fi
+  if [[ "$cur" == -* ]]; then
+    COMPREPLY=($(compgen -W "$flags" -- "$cur"))
+  elif [[ -n "$subs" ]]; then
+    COMPREPLY=($(compgen -W "$subs" -- "$cur"))
+  elif ((command)) && [[ -n "$choices" ]]; then
+    # The first argument's choices, until one is given.
+    for word in $choices; do [[ " $words " == *" $word "* ]] && given=1; done
+    ((given)) || COMPREPLY=($(compgen -W "$choices" -- "$cur"))
+  fi
+  return 0
+}
+complete -o default -F _roundtable roundtable
+`;
+}
+
+/** zsh runs the bash function through its bash compatibility layer (bashcompinit). */
+function zshScript(commands: readonly Command[]): string {
+  return `# zsh completion for roundtable, generated by \`roundtable completion zsh\`: the bash
+# completion, run by zsh's bashcompinit. Load it with:  source <(roundtable completion zsh)
+(( $+functions[compdef] )) || { autoload -U +X compinit && compinit; }
+autoload -U +X bashcompinit && bashcompinit
+${bashScript(commands).split("\n").slice(2).join("\n")}`;
+}
+
+const quoteFish = (text: string): string =>
+  `'${text.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
+
+/** fish: one `complete` line per command word and per flag, each under a condition on the words typed. */
+function fishScript(commands: readonly Command[]): string {
+  const values = valueFlags(commands);
+  const lines = [
+    "# fish completion for roundtable, generated by `roundtable completion fish` from the CLI's",
+    "# own command and flag specs. Load it with:  roundtable completion fish | source",
+    "function __roundtable_takes_value --argument-names words flag --description 'whether a flag of the command takes a value'",
+    '    switch "$words"',
+    ...commands.flatMap((c) => [
+      `        case ${quoteFish(c.path.join(" "))} ${quoteFish(`${c.path.join(" ")} *`)}`,
+      `            contains -- $flag${valueFlagList({ ...globalOptions, ...c.options }).trimEnd()}`,
+    ]),
+    "        case '*'",
+    `            contains -- $flag${valueFlagList(globalOptions).trimEnd()}`,
+    "    end",
+    "end",
+    "function __roundtable_words --description 'the roundtable command words typed so far'",
+    "    set -l skip 0",
+    "    set -l words",
+    "    for token in (commandline -opc)[2..-1]",
+    "        if test $skip = 1",
+    "            set skip 0",
+    "            continue",
+    "        end",
+    "        switch $token",
+    "            case '-*=*'",
+    "            case '-*'",
+    '                __roundtable_takes_value "$words" $token; and set skip 1',
+    "            case '*'",
+    "                set -a words $token",
+    "        end",
+    "    end",
+    '    echo "$words"',
+    "end",
+    "function __roundtable_at --description 'whether the words typed are exactly, or start with, a command'",
+    "    set -l words (__roundtable_words)",
+    '    test "$words" = "$argv[1]"; or string match -q -- "$argv[1] *" "$words"',
+    "end",
+    "complete -c roundtable -f",
+    "complete -c roundtable -l version -d 'print the version' -n 'test -z (__roundtable_words)'",
+  ];
+  for (const [prefix, words] of nextWords(commands)) {
+    if (commands.some((c) => c.path.join(" ") === prefix)) continue;
+    for (const word of words) {
+      const command = commands.find(
+        (c) => c.path.join(" ") === [prefix, word].filter(Boolean).join(" "),
+      );
+      const summary = command?.summary ?? `${word} commands`;
+      lines.push(
+        `complete -c roundtable -n ${quoteFish(`test "(__roundtable_words)" = ${quoteFish(prefix)}`)} -a ${quoteFish(word)} -d ${quoteFish(summary)}`,
+      );
+    }
+  }
+  for (const command of commands) {
+    const at = quoteFish(`__roundtable_at ${quoteFish(command.path.join(" "))}`);
+    const options: OptionSpecs = { ...globalOptions, ...command.options };
+    for (const [name, spec] of Object.entries(options)) {
+      const how = values.get(`--${name}`);
+      const value =
+        spec.type !== "string"
+          ? ""
+          : Array.isArray(how)
+            ? ` -x -a ${quoteFish(how.join(" "))}`
+            : how === "file"
+              ? " -r -F"
+              : how === "dir"
+                ? ` -x -a '(__fish_complete_directories)'`
+                : " -x";
+      lines.push(
+        `complete -c roundtable -n ${at} -l ${name}${spec.short ? ` -s ${spec.short}` : ""}${value} -d ${quoteFish(spec.description)}`,
+      );
+    }
+    const choices = command.positionals[0]?.choices;
+    if (choices !== undefined) {
+      lines.push(`complete -c roundtable -n ${at} -a ${quoteFish(choices.join(" "))}`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The completion script for `shell`, from the commands' specs.
+ * @example
+ * ```ts
+ * process.stdout.write(completionScript("bash", commands));
+ * ```
+ */
+export function completionScript(shell: Shell, commands: readonly Command[]): string {
+  if (shell === "bash") return bashScript(commands);
+  if (shell === "zsh") return zshScript(commands);
+  return fishScript(commands);
+}
