@@ -32,6 +32,11 @@ export type RpcEndpoint = {
   url: string;
   /** The URL as shown in reports (path and query hidden when they may hold a key). */
   shown: string;
+  /**
+   * A viem transport to read through instead of `http(url)`: the web client's own client (a
+   * browser wallet's provider, or one already made for the page). Its requests are not batched.
+   */
+  transport?: Transport | undefined;
 };
 
 /** A disagreement between providers, or between a provider and itself over time. */
@@ -183,12 +188,14 @@ export async function createChainReader({
   const clients = endpoints.map((endpoint) => ({
     endpoint,
     client: createPublicClient({
-      transport: http(endpoint.url, {
-        batch: { batchSize: 200, wait: 0 },
-        retryCount: 1,
-        retryDelay: 100,
-        timeout,
-      }),
+      transport:
+        endpoint.transport ??
+        http(endpoint.url, {
+          batch: { batchSize: 200, wait: 0 },
+          retryCount: 1,
+          retryDelay: 100,
+          timeout,
+        }),
     }) as PublicClient<Transport, Chain | undefined>,
   }));
   const primary = clients[0]!;

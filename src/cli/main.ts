@@ -6,8 +6,14 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseCommandLine } from "./argv.js";
 import type { Command } from "./command.js";
+import { accountAddressCommand } from "./commands/account/address.js";
+import { accountCreateCommand } from "./commands/account/create.js";
+import { accountExecuteCommand } from "./commands/account/execute.js";
+import { accountProposeCommand } from "./commands/account/propose.js";
+import { accountShowCommand } from "./commands/account/show.js";
 import { auditCommand } from "./commands/audit.js";
 import { chainCommand } from "./commands/chain.js";
+import { completionCommand } from "./commands/completion.js";
 import { demoCommand } from "./commands/demo.js";
 import { deployCommand } from "./commands/deploy.js";
 import { keyAddressCommand } from "./commands/key/address.js";
@@ -20,7 +26,10 @@ import { sessionExpireCommand } from "./commands/session/expire.js";
 import { sessionListCommand } from "./commands/session/list.js";
 import { sessionShowCommand } from "./commands/session/show.js";
 import { sessionWatchCommand } from "./commands/session/watch.js";
+import { shareExportCommand } from "./commands/share/export.js";
+import { shareImportCommand } from "./commands/share/import.js";
 import { signCommand } from "./commands/sign.js";
+import { webCommand } from "./commands/web.js";
 import {
   type CliContext,
   type CliIo,
@@ -34,7 +43,8 @@ import { commandHelp, groupHelp, topLevelHelp } from "./help.js";
 import { toJson } from "./output.js";
 import { projectRoot } from "./project.js";
 
-const commands: readonly Command[] = [
+/** Every command, in the order `roundtable --help` lists them. */
+export const commands: readonly Command[] = [
   chainCommand,
   deployCommand,
   keyNewCommand,
@@ -46,10 +56,19 @@ const commands: readonly Command[] = [
   sessionExpireCommand,
   sessionCancelCommand,
   partyRunCommand,
+  shareExportCommand,
+  shareImportCommand,
   relayerCommand,
   signCommand,
+  accountAddressCommand,
+  accountCreateCommand,
+  accountProposeCommand,
+  accountExecuteCommand,
+  accountShowCommand,
   auditCommand,
   demoCommand,
+  webCommand,
+  completionCommand(() => commands),
 ];
 
 /** The version in the project's package.json, which `roundtable --version` prints. */

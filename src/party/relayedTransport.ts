@@ -4,7 +4,6 @@
 // reports the action mined, and anything else within the bound (a refusal, an error, silence) is a
 // failure that makes `deliver` try the next transport, usually the party's own direct one.
 
-import { setTimeout as sleep } from "node:timers/promises";
 import { type Address, type Hex, type LocalAccount, parseEventLogs } from "viem";
 import type { RoundtablePublicClient } from "../sdk/actions/internal.js";
 import { decodeAcceptData } from "../sdk/eip712.js";
@@ -211,7 +210,7 @@ export function createRelayedTransport({
         // Rate limited: wait as told, if that still fits the party's bound; else go on without it.
         const wait = retryAfterMs(posted.headers.get("retry-after"));
         if (wait === undefined || Date.now() + wait - started >= deliveryTimeout) break;
-        await sleep(wait, undefined, signal === undefined ? {} : { signal });
+        await sleep(wait, signal);
       }
       // A 409 is the relayer's word, not the chain's: the next transport finds out for itself.
       if (posted.status !== 202) throw refusal(name, posted.status, answer);
@@ -249,7 +248,7 @@ export function createRelayedTransport({
             shortMessage: `${name} accepted action ${status.id} but had not got it mined after ${Math.round(deliveryTimeout / 1000)} s (status ${status.status}); going on without it.`,
           });
         }
-        await sleep(pollingInterval, undefined, signal === undefined ? {} : { signal });
+        await sleep(pollingInterval, signal);
         const polled = await request(`v1/actions/${id}`);
         const polledBody = await readJson(polled, name, maxResponseBytes);
         if (polled.status !== 200) throw refusal(name, polled.status, polledBody);
@@ -463,4 +462,26 @@ function asStatus(body: unknown, name: string): RelayerActionStatus {
     ...(transactionHash === undefined ? {} : { transactionHash }),
     ...(reason === undefined ? {} : { reason }),
   };
+}
+
+/**
+ * Waits `ms`, or rejects with the signal's reason once it is aborted. By hand rather than
+ * node:timers/promises so that the party runner also bundles for the browser (web/).
+ */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
 }

@@ -8,13 +8,20 @@ import { escapeHtml } from "./escapeHtml.js";
 import type { ReportHead, ReportTail } from "./json.js";
 import { idName } from "./names.js";
 import { sessionTimeline } from "./timeline.js";
-import { timelineSvg } from "./timelineSvg.js";
+import { timelineLegendCss, timelineSvg } from "./timelineSvg.js";
 
 export { escapeHtml };
 
-const style = `
+/** The standalone page's frame: only the page has a body of its own to style. */
+const pageStyle = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1200px;color:#1d2330;padding:0 1rem}
-h1{font-size:1.4rem;margin:0 0 .3rem}h2{font-size:1.15rem;margin:2rem 0 .4rem;border-top:1px solid #d8dde6;padding-top:1rem}
+`;
+
+/**
+ * The report's own styles (the page's but its body), for a host that shows {@link HtmlReport.body}
+ * inside a page of its own: the web client adopts it as a constructable stylesheet.
+ */
+export const reportCss = `h1{font-size:1.4rem;margin:0 0 .3rem}h2{font-size:1.15rem;margin:2rem 0 .4rem;border-top:1px solid #d8dde6;padding-top:1rem}
 h3{font-size:.95rem;margin:1rem 0 .3rem;color:#4a5568}.meta{color:#4a5568}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px;word-break:break-all}
 table{border-collapse:collapse;width:100%;margin:.3rem 0}table.events{table-layout:fixed}td,th{border-bottom:1px solid #eceff4;padding:.3rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
@@ -25,7 +32,9 @@ th{background:#f5f7fa;font-weight:600}.badge{display:inline-block;padding:.05rem
 .finding{background:#fff6da;border-left:4px solid #e0a800;padding:.4rem .7rem;margin:.3rem 0}
 .id{white-space:nowrap;word-break:normal}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1rem;margin:.3rem 0}dt{color:#4a5568}dd{margin:0}
-`;
+${timelineLegendCss}`;
+
+const style = `${pageStyle}${reportCss}`;
 
 function badge(status: string): string {
   const cls = status === "pass" ? "pass" : status === "fail" ? "fail" : "na";
@@ -42,13 +51,23 @@ function iso(time: bigint): string {
   return new Date(Number(time) * 1000).toISOString().replace(".000Z", "Z");
 }
 
+/** The verdict of the whole report: a failed session or a problem fails it. */
+function reportVerdict(tail: ReportTail): "pass" | "fail" {
+  return tail.failed > 0 || tail.problems.length > 0 ? "fail" : "pass";
+}
+
 /** The page's opening, with the verdict and one row per session, before any session's section. */
 function htmlTop(head: ReportHead, tail: ReportTail, rows: readonly string[]): string {
-  const verdict = tail.failed > 0 || tail.problems.length > 0 ? "fail" : "pass";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Roundtable audit — chain ${escapeHtml(head.chainId)}: ${verdict.toUpperCase()}</title><style>${style}</style></head><body>
-<h1>Roundtable audit</h1>
+<title>Roundtable audit — chain ${escapeHtml(head.chainId)}: ${reportVerdict(tail).toUpperCase()}</title><style>${style}</style></head><body>
+${htmlSummary(head, tail, rows)}`;
+}
+
+/** The report's heading: the verdict, the problems, where it was read, and one row per session. */
+function htmlSummary(head: ReportHead, tail: ReportTail, rows: readonly string[]): string {
+  const verdict = reportVerdict(tail);
+  return `<h1>Roundtable audit</h1>
 <p class="verdict">Verdict ${badge(verdict)} — ${escapeHtml(tail.audited)} session${tail.audited === 1 ? "" : "s"} audited, ${escapeHtml(tail.failed)} failed${
     tail.discovered === null ? "" : ` (${escapeHtml(tail.discovered)} found in the range)`
   }</p>
@@ -73,17 +92,31 @@ ${rows.length > 0 ? `<table><tr><th>session</th><th>verdict</th><th>outcome</th>
 export class HtmlReport {
   readonly #rows: string[] = [];
   readonly #sections: string[] = [];
+  /** The report block's time: timelines are drawn as of it (see sessionTimeline). */
+  readonly #asOf: bigint | undefined;
+
+  constructor({ asOf }: { asOf?: bigint } = {}) {
+    this.#asOf = asOf;
+  }
 
   add(audit: SessionAudit): void {
     const { outcome } = audit;
     this.#rows.push(
       `<tr><td><a href="#session-${escapeHtml(audit.sessionId)}">${escapeHtml(audit.sessionId)}</a></td><td>${badge(audit.verdict)}</td><td>${escapeHtml(outcomeText(outcome))}</td></tr>`,
     );
-    this.#sections.push(htmlSession(audit));
+    this.#sections.push(htmlSession(audit, this.#asOf));
   }
 
   page(head: ReportHead, tail: ReportTail): string {
     return `${htmlTop(head, tail, this.#rows)}${this.#sections.join("")}</body></html>\n`;
+  }
+
+  /**
+   * The page's body alone (verdict first, then each session), for a host page that brings
+   * {@link reportCss} itself; every string from the chain is escaped as in {@link page}.
+   */
+  body(head: ReportHead, tail: ReportTail): string {
+    return `${htmlSummary(head, tail, this.#rows)}${this.#sections.join("")}`;
   }
 }
 
@@ -94,7 +127,7 @@ function outcomeText(outcome: SessionAudit["outcome"]): string {
 }
 
 /** One session's section of the page. */
-function htmlSession(audit: SessionAudit): string {
+function htmlSession(audit: SessionAudit, asOf: bigint | undefined): string {
   const { record, outcome } = audit;
   const created = record.created;
   const parts: string[] = [];
@@ -145,7 +178,7 @@ function htmlSession(audit: SessionAudit): string {
       "</table>",
     );
   }
-  const timeline = sessionTimeline(record);
+  const timeline = sessionTimeline(record, asOf);
   if (timeline !== undefined) parts.push("<h3>Timeline</h3>", timelineSvg(timeline));
   parts.push(
     '<h3>Events</h3><table class="events"><tr><th>block</th><th>time</th><th>event</th><th>transaction</th><th>submitter / signer</th></tr>',

@@ -23,6 +23,14 @@ const colours: Record<TimelineMarkKind, string> = {
 };
 
 /**
+ * The legend's colours as CSS classes, not `style=` attributes, so that the report also shows
+ * under a Content-Security-Policy without 'unsafe-inline' (the web client's audit view).
+ */
+export const timelineLegendCss = `${(Object.keys(colours) as TimelineMarkKind[])
+  .map((kind) => `.mark-${kind}{color:${colours[kind]}}`)
+  .join("")}.mark-overdue{opacity:.55}\n`;
+
+/**
  * The SVG element for one session's timeline.
  * @example
  * ```ts
@@ -91,6 +99,17 @@ export function timelineSvg(timeline: SessionTimeline): string {
       )}</title></path>`,
     );
   }
+  // Past the deadline with no expiry recorded yet: the same cross, lighter, saying so.
+  for (const gap of timeline.overdue) {
+    const phase = timeline.phases[gap.phase]!;
+    const mx = x(gap.phase, phase.deadline);
+    const y = laneY(gap.party);
+    parts.push(
+      `<path d="M${(mx - 5).toFixed(1)} ${y - 5}l10 10m0 -10l-10 10" stroke="${colours.complain}" stroke-width="2.5" stroke-opacity="0.55"><title>${escapeHtml(
+        `party ${gap.party} did not act in ${phase.label} before its deadline (${sinceStart(timeline, phase.deadline)}): missed; the deadline passed, not yet expired (nobody has called expire)`,
+      )}</title></path>`,
+    );
+  }
   if (timeline.ending !== undefined) {
     const last = timeline.phases.length - 1;
     // An end after the deadline (an expiry) is drawn just past the deadline line.
@@ -104,11 +123,15 @@ export function timelineSvg(timeline: SessionTimeline): string {
   }
   const legend = (Object.keys(colours) as TimelineMarkKind[])
     .filter((kind) => timeline.marks.some((m) => m.kind === kind))
-    .map((kind) => `<span style="color:${colours[kind]}">●</span> ${kind}`)
+    .map((kind) => `<span class="mark-${kind}">●</span> ${kind}`)
     .join(" ");
   return `<svg class="timeline" role="img" viewBox="0 0 ${WIDTH} ${height}" width="100%" xmlns="http://www.w3.org/2000/svg"><title>${escapeHtml(
     `${timeline.phases.length} phases, ${timeline.marks.length} actions${timeline.ending ? `, ${timeline.ending.label}` : ""}`,
   )}</title>${parts.join("")}</svg><p class="meta">${legend}${
-    timeline.missing.length > 0 ? ` <span style="color:${colours.complain}">✗</span> missing` : ""
+    timeline.missing.length > 0 ? ` <span class="mark-complain">✗</span> missing` : ""
+  }${
+    timeline.overdue.length > 0
+      ? ` <span class="mark-complain mark-overdue">✗</span> missed: deadline passed, not yet expired`
+      : ""
   } · a column per phase, from its opening to its deadline (dashed), in chain time · times after creation</p>`;
 }

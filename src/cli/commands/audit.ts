@@ -1,9 +1,5 @@
 import { createWriteStream, type WriteStream } from "node:fs";
-import {
-  auditSessions,
-  type SessionSelection,
-  UnknownSessionError,
-} from "../../auditor/auditSessions.js";
+import { auditSessions, UnknownSessionError } from "../../auditor/auditSessions.js";
 import {
   ChainReadError,
   type ChainReader,
@@ -13,6 +9,11 @@ import {
 import { HtmlReport } from "../../auditor/report/html.js";
 import { jsonReportWriter, type ReportHead, type ReportTail } from "../../auditor/report/json.js";
 import { textHead, textSession, textTail } from "../../auditor/report/text.js";
+import {
+  RangeAfterReportBlockError,
+  selectionProblems,
+  selectSessions,
+} from "../../auditor/sessionSelection.js";
 import { defineCommand } from "../command.js";
 import { connectChain, resolveRoundtable } from "../connection.js";
 import type { CliContext } from "../context.js";
@@ -149,13 +150,21 @@ export const auditCommand = defineCommand({
       values["trusted-block"],
     );
     const reportBlock = await reader.reportBlock(choice).catch(couldNotAudit);
-    const selection = await selectionOf({
+    const selection = await selectSessions({
       reader,
       ids,
-      fromFlag,
-      toFlag,
+      fromBlock: fromFlag,
+      toBlock: toFlag,
       deploymentBlock,
       reportBlockNumber: reportBlock.number,
+    }).catch((error: unknown) => {
+      if (error instanceof RangeAfterReportBlockError) {
+        throw new UsageError(
+          `--to-block ${error.toBlock} is after the report block ${error.reportBlock}; give a block up to ${error.reportBlock}, or fewer --confirmations.`,
+          "--to-block",
+        );
+      }
+      return couldNotAudit(error);
     });
 
     const head: ReportHead = {
@@ -171,7 +180,8 @@ export const auditCommand = defineCommand({
     // The page is written at the end: its verdict comes first. The file is opened now so that an
     // unwritable path fails before the audit, not after it.
     let html: WriteStream | undefined;
-    const page = values.html === undefined ? undefined : new HtmlReport();
+    const page =
+      values.html === undefined ? undefined : new HtmlReport({ asOf: reportBlock.timestamp });
     let started = false;
     const start = () => {
       if (started) return;
@@ -196,31 +206,21 @@ export const auditCommand = defineCommand({
         onSession(audit) {
           start();
           if (context.options.json) json.session(audit);
-          else stdout(`${textSession(audit).join("\n")}\n`);
+          else stdout(`${textSession(audit, reportBlock.timestamp).join("\n")}\n`);
           page?.add(audit);
         },
       });
       Object.assign(tail, { audited: summary.audited, failed: summary.failed });
       if (selection.kind === "range") tail.discovered = summary.discovered;
-      for (const d of summary.discoveryDisagreements) {
-        tail.problems.push(
-          `rpc.cross-check: the providers disagree on ${d.subject} ${d.key} while discovering sessions`,
-        );
-      }
-      if (selection.kind === "range" && fromFlag === undefined && toFlag === undefined) {
-        // A full scan must find every session the contract counts; a provider that hides a
-        // SessionCreated log would otherwise hide the whole session.
-        const count = await reader.scope().readContract<bigint>({
-          functionName: "sessionCount",
-          args: [],
-          blockNumber: reportBlock.number,
-        });
-        if (BigInt(summary.discovered) !== count) {
-          tail.problems.push(
-            `The contract counts ${count} sessions at block ${reportBlock.number}, but ${summary.discovered} SessionCreated logs were found: the provider hid some`,
-          );
-        }
-      }
+      tail.problems.push(
+        ...(await selectionProblems({
+          reader,
+          selection,
+          summary,
+          fullScan: fromFlag === undefined && toFlag === undefined,
+          reportBlockNumber: reportBlock.number,
+        })),
+      );
     } catch (error) {
       const failure = toAuditError(error);
       if (!started) {
@@ -284,55 +284,6 @@ async function openReader(
   } catch (error) {
     throw toAuditError(error);
   }
-}
-
-/** Which sessions: ids as given, or every session created in the range. */
-async function selectionOf({
-  reader,
-  ids,
-  fromFlag,
-  toFlag,
-  deploymentBlock,
-  reportBlockNumber,
-}: {
-  reader: ChainReader;
-  ids: bigint[];
-  fromFlag: bigint | undefined;
-  toFlag: bigint | undefined;
-  deploymentBlock: bigint | undefined;
-  reportBlockNumber: bigint;
-}): Promise<SessionSelection> {
-  if (ids.length > 0) return { kind: "ids", ids: [...new Set(ids)] };
-  if (toFlag !== undefined && toFlag > reportBlockNumber) {
-    throw new UsageError(
-      `--to-block ${toFlag} is after the report block ${reportBlockNumber}; give a block up to ${reportBlockNumber}, or fewer --confirmations.`,
-      "--to-block",
-    );
-  }
-  let from = fromFlag ?? deploymentBlock;
-  if (from === undefined) {
-    // No deployment record for this --contract: the first session's creation block is as early
-    // as any session can be.
-    const scope = reader.scope();
-    const count = await scope
-      .readContract<bigint>({
-        functionName: "sessionCount",
-        args: [],
-        blockNumber: reportBlockNumber,
-      })
-      .catch(couldNotAudit);
-    from =
-      count === 0n
-        ? reportBlockNumber
-        : await scope
-            .readContract<bigint>({
-              functionName: "creationBlockOf",
-              args: [1n],
-              blockNumber: reportBlockNumber,
-            })
-            .catch(couldNotAudit);
-  }
-  return { kind: "range", fromBlock: from, toBlock: toFlag ?? reportBlockNumber };
 }
 
 async function openHtml(path: string): Promise<WriteStream> {
