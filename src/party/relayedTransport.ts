@@ -393,7 +393,10 @@ async function readJson(response: Response, name: string, limit: number): Promis
       chunks.push(value);
     }
   }
-  const text = Buffer.concat(chunks).toString("utf8");
+  // TextDecoder, not Buffer: the runner also runs in the browser (web/).
+  const decoder = new TextDecoder();
+  const text =
+    chunks.map((chunk) => decoder.decode(chunk, { stream: true })).join("") + decoder.decode();
   try {
     return JSON.parse(text) as unknown;
   } catch {

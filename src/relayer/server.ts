@@ -4,6 +4,7 @@ import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { type Logger, pino } from "pino";
 import {
@@ -135,6 +136,20 @@ export function createRelayerApp(deps: RelayerAppDependencies): Hono {
     const { contractError, ...rest } = error;
     return c.json({ error: contractError ? { ...rest, contractError } : rest }, status);
   };
+
+  // Browser parties (the web client, served from another origin) call the relayer with fetch: a
+  // JSON POST needs a CORS preflight. Any origin may: every action is signed by its party and
+  // checked here, the relayer holds no cookies or credentials, and Retry-After must be readable.
+  app.use(
+    "/v1/*",
+    cors({
+      origin: "*",
+      allowMethods: ["GET", "POST", "OPTIONS"],
+      allowHeaders: ["content-type"],
+      exposeHeaders: ["Retry-After"],
+      maxAge: 600,
+    }),
+  );
 
   app.use(async (c, next) => {
     await next();

@@ -66,12 +66,17 @@ function useRoute(): Route {
 export function App() {
   const route = useRoute();
   const wallets = useWallets();
-  const [settings, setSettings] = useState<ChainSettings>(() => {
+  // A link's settings serve this tab only; only the form's are remembered, so that one click on a
+  // link cannot move every later visit to another contract, provider or relayer.
+  const [settings, setSettings] = useState<ChainSettings & { fromLink: boolean }>(() => {
     const saved = savedSettings();
+    const fromLink =
+      route.rpcUrls !== undefined || route.contract !== undefined || route.relayers !== undefined;
     return {
       rpcUrls: route.rpcUrls ?? saved.rpcUrls,
       contract: route.contract ?? saved.contract,
       relayers: route.relayers ?? saved.relayers,
+      fromLink,
     };
   });
   const [connection, setConnection] = useState<ChainConnection>();
@@ -97,6 +102,7 @@ export function App() {
         rpcUrls: route.rpcUrls ?? s.rpcUrls,
         contract: route.contract ?? s.contract,
         relayers: route.relayers ?? s.relayers,
+        fromLink: true,
       }));
     }
   }, [route.rpcUrls?.join(","), route.contract, route.relayers?.join(",")]);
@@ -115,10 +121,18 @@ export function App() {
           return;
         }
         setConnection(c);
-        localStorage.setItem(
-          SETTINGS,
-          JSON.stringify({ ...settings, chainId: c.chainId, contract: c.contract } satisfies Saved),
-        );
+        if (!settings.fromLink) {
+          const { rpcUrls, relayers } = settings;
+          localStorage.setItem(
+            SETTINGS,
+            JSON.stringify({
+              rpcUrls,
+              relayers,
+              chainId: c.chainId,
+              contract: c.contract,
+            } satisfies Saved),
+          );
+        }
       },
       (error: Error) => {
         if (!live) return;
@@ -257,7 +271,8 @@ export function App() {
         )}
         <Connect
           settings={settings}
-          onSettings={setSettings}
+          onSettings={(chosen) => setSettings({ ...chosen, fromLink: false })}
+          fromLink={settings.fromLink}
           connectError={connectError}
           wallets={wallets}
           onConnect={(detail) => void connect(detail)}

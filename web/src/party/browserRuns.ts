@@ -28,7 +28,9 @@ export type RunStatus =
   | "aborted"
   | "cancelled"
   | "failed"
-  | "stopped";
+  | "stopped"
+  /** Another tab of this browser runs this session for this account. */
+  | "elsewhere";
 
 export type RunState = {
   sessionId: bigint;
@@ -42,15 +44,23 @@ export type RunState = {
   outcome?: PartyOutcome;
   /** Why the run stopped, in words; never a secret. */
   error?: string;
-  /** Which transport carried the last action, for the progress panel. */
-  transports: string[];
+  /** The last deliveries that failed, and why (a relayer's refusal, a delegate without gas). */
+  deliveryNotes: string[];
 };
 
 type Pending = { resolve: (yes: boolean) => void };
 
 const REMEMBERED = "roundtable-runs";
 
-type RememberedRun = { chainId: number; contract: Address; sessionId: string; account: Address };
+/** A run this browser accepted (nothing secret): where it runs, to resume and to list it. */
+export type RememberedRun = {
+  chainId: number;
+  contract: Address;
+  sessionId: string;
+  account: Address;
+  /** The providers it was started with, so that a link to it can name them. */
+  rpcUrls?: string[];
+};
 
 function remembered(): RememberedRun[] {
   try {
@@ -108,6 +118,16 @@ export class BrowserRuns {
       .map((r) => BigInt(r.sessionId));
   }
 
+  /** Runs this browser accepted for `account` on other chains or contracts, still unfinished. */
+  rememberedElsewhere(account: Address): RememberedRun[] {
+    const { chainId, contract } = this.connection;
+    return remembered().filter(
+      (r) =>
+        r.account.toLowerCase() === account.toLowerCase() &&
+        (r.chainId !== chainId || r.contract.toLowerCase() !== contract.toLowerCase()),
+    );
+  }
+
   /** The answer to "accept this configuration?", from the screen. */
   answer(sessionId: bigint, account: Address, yes: boolean): void {
     const key = this.#key(sessionId, account);
@@ -127,10 +147,12 @@ export class BrowserRuns {
   start(sessionId: bigint, account: Address, wallet: RoundtableWalletClient | undefined): void {
     const key = this.#key(sessionId, account);
     const current = this.#runs.get(key);
-    if (current !== undefined && !["failed", "stopped"].includes(current.status)) return;
+    if (current !== undefined && !["failed", "stopped", "elsewhere"].includes(current.status)) {
+      return;
+    }
     const stop = new AbortController();
     this.#stops.set(key, stop);
-    this.#set(key, { sessionId, account, status: "starting", transports: [] });
+    this.#set(key, { sessionId, account, status: "starting", deliveryNotes: [] });
     void this.#run(key, sessionId, account, wallet, stop.signal);
   }
 
@@ -147,7 +169,36 @@ export class BrowserRuns {
       contract: connection.contract,
       sessionId: sessionId.toString(),
       account,
+      rpcUrls: connection.rpcUrls,
     };
+    // One runner per session and party across this browser's tabs (Web Locks): two runners of one
+    // round could each store fresh secrets while only one payload lands, and the next round would
+    // then be computed from a state that is not the one on chain.
+    const lockName = `roundtable-run:${connection.chainId}:${connection.contract.toLowerCase()}:${sessionId}:${account.toLowerCase()}`;
+    if (typeof navigator.locks?.request !== "function") {
+      return this.#runLocked(key, sessionId, account, wallet, signal, record);
+    }
+    await navigator.locks.request(lockName, { ifAvailable: true }, async (lock) => {
+      if (lock === null) {
+        this.#update(key, {
+          status: "elsewhere",
+          error: `Session ${sessionId} is running in another tab of this browser for ${account}. Keep that tab open; close it first to run the session here.`,
+        });
+        return;
+      }
+      await this.#runLocked(key, sessionId, account, wallet, signal, record);
+    });
+  }
+
+  async #runLocked(
+    key: string,
+    sessionId: bigint,
+    account: Address,
+    wallet: RoundtableWalletClient | undefined,
+    signal: AbortSignal,
+    record: RememberedRun,
+  ): Promise<void> {
+    const { connection } = this;
     try {
       const outcome = await runParty({
         publicClient: connection.publicClient,
@@ -156,7 +207,9 @@ export class BrowserRuns {
         address: connection.contract,
         sessionId,
         store: this.store,
-        transports: this.#transports(wallet, signal),
+        transports: this.#transports(wallet, signal).map((transport) =>
+          this.#noted(key, transport),
+        ),
         pollingInterval: connection.pollingInterval,
         signal,
         confirm: (summary) =>
@@ -219,6 +272,25 @@ export class BrowserRuns {
       createDirectTransport({ ...base, payer: "delegate" }),
       ...(wallet === undefined ? [] : [createDirectTransport({ ...base, walletClient: wallet })]),
     ];
+  }
+
+  /** The transport, with each failure noted in the run's state for the progress panel. */
+  #noted(key: string, transport: Transport): Transport {
+    return {
+      name: transport.name,
+      submit: async (action, authority) => {
+        try {
+          return await transport.submit(action, authority);
+        } catch (error) {
+          const why = (error as { shortMessage?: string }).shortMessage ?? (error as Error).message;
+          const notes = this.#runs.get(key)?.deliveryNotes ?? [];
+          this.#update(key, {
+            deliveryNotes: [...notes, `${transport.name}: ${why.split("\n")[0]}`].slice(-5),
+          });
+          throw error;
+        }
+      },
+    };
   }
 
   #key(sessionId: bigint, account: Address): string {

@@ -22,6 +22,8 @@ export function Connect(props: {
   wallets: readonly EIP6963ProviderDetail[];
   onConnect: (detail: EIP6963ProviderDetail) => void;
   walletError: string | undefined;
+  /** The settings came from a link: used in this tab, not remembered. */
+  fromLink: boolean;
 }) {
   const { connection, wallet, walletChain, refreshWalletChain } = usePage();
   const [rpc, setRpc] = useState(props.settings.rpcUrls.join(", "));
@@ -71,7 +73,10 @@ export function Connect(props: {
         <p>
           Chain {connection.chainId} through {connection.shown}, contract{" "}
           <Mono>{connection.contract}</Mono>
-          {connection.relayers.length > 0 ? `, relayers ${connection.relayers.join(", ")}` : ""}.{" "}
+          {connection.relayers.length > 0 ? `, relayers ${connection.relayers.join(", ")}` : ""}.
+          {props.fromLink
+            ? " From the link you opened: used in this tab only, not remembered. "
+            : " "}
           <button type="button" onClick={() => setOpen(true)}>
             Change
           </button>

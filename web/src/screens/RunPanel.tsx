@@ -13,10 +13,26 @@ export function RunPanel(props: {
   onStart: () => void;
   onAnswer: (yes: boolean) => void;
   canSign: boolean;
+  /** The relayers rounds go through first. */
+  relayers: readonly string[];
 }) {
   const { session, myIndex, run } = props;
   const accepted = session.encryptionKeys[myIndex] !== undefined;
   const status = run?.status;
+
+  if (status === "elsewhere") {
+    return (
+      <section class="card" id="run" data-status="elsewhere">
+        <h2>Your part (party {myIndex})</h2>
+        <Warning>{run?.error}</Warning>
+        <div class="actions">
+          <button type="button" id="review" onClick={props.onStart}>
+            Run it here (once the other tab is closed)
+          </button>
+        </div>
+      </section>
+    );
+  }
 
   if (run === undefined || status === "failed" || status === "stopped") {
     const canStart = session.phase === "Accepting" || accepted;
@@ -100,6 +116,19 @@ export function RunPanel(props: {
           Compare the config hash or fingerprint with the one the initiator gave you over another
           channel.
         </p>
+        {props.relayers.length > 0 ? (
+          <p class="hint" id="delivery">
+            After this signature, every round goes by itself through{" "}
+            {props.relayers.join(", then ")}; if none delivers, the delegate sends it (if it holds
+            ETH), then your wallet asks you.
+          </p>
+        ) : (
+          <Warning>
+            No relayer is set: after this signature each round is sent by the delegate if it holds
+            ETH (fund {s.delegate ?? "it"} once you accepted), else your wallet asks you to send it,
+            a prompt per round. Add a relayer above to be asked once.
+          </Warning>
+        )}
         <div class="actions">
           <button
             class="primary"
@@ -150,6 +179,19 @@ export function RunPanel(props: {
           {p.round ? ` round ${p.round}` : ""}: {p.acted} of {p.partyCount} parties done
           {p.note ? `. ${p.note}` : ""}
         </p>
+      )}
+      {run.deliveryNotes.length > 0 && (
+        <details id="delivery-notes">
+          <summary>
+            Deliveries that failed over to the next way ({run.deliveryNotes.length})
+          </summary>
+          <ul>
+            {run.deliveryNotes.map((note, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: the same note may recur; order is all
+              <li key={i}>{note}</li>
+            ))}
+          </ul>
+        </details>
       )}
       {outcome?.status === "finalized" && (
         <div id="outcome" data-status="finalized">

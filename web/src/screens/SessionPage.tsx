@@ -217,6 +217,7 @@ export function SessionPage({ sessionId }: { sessionId: bigint }) {
           onStart={() => runs?.start(sessionId, wallet.account, walletClient)}
           onAnswer={(yes) => runs?.answer(sessionId, wallet.account, yes)}
           canSign={walletClient !== undefined}
+          relayers={connection.relayers}
         />
       )}
     </>

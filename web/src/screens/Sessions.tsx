@@ -14,7 +14,7 @@ type Row = { session: ReadSessionReturnType; index: number };
 const OPEN_PHASES = new Set(["Accepting", "Committing", "Revealing", "Submitting", "Agreeing"]);
 
 export function Sessions() {
-  const { connection, wallet } = usePage();
+  const { connection, wallet, runs } = usePage();
   const [rows, setRows] = useState<Row[]>();
   const [error, setError] = useState<string>();
   const chainNow = useChainNow(connection?.publicClient);
@@ -68,6 +68,7 @@ export function Sessions() {
       </section>
     );
   }
+  const elsewhere = runs?.rememberedElsewhere(wallet.account) ?? [];
   const open = rows?.filter((r) => OPEN_PHASES.has(r.session.phase)) ?? [];
   const past = rows?.filter((r) => !OPEN_PHASES.has(r.session.phase)) ?? [];
   const table = (list: Row[], id: string) => (
@@ -127,6 +128,21 @@ export function Sessions() {
     <section class="card" id="sessions">
       <h2>Your sessions</h2>
       {error && <Problem>{error}</Problem>}
+      {elsewhere.length > 0 && (
+        <Warning>
+          You accepted sessions that run on another chain or contract than this page shows now; they
+          run only while a page of theirs is open:{" "}
+          {elsewhere.map((r) => (
+            <a
+              key={`${r.chainId}:${r.contract}:${r.sessionId}`}
+              class="elsewhere"
+              href={`#/session?session=${r.sessionId}&chain=${r.chainId}&contract=${r.contract}${r.rpcUrls ? `&rpc=${encodeURIComponent(r.rpcUrls.join(","))}` : ""}`}
+            >
+              session {r.sessionId} (chain {r.chainId}, contract {r.contract}){" "}
+            </a>
+          ))}
+        </Warning>
+      )}
       {rows === undefined ? (
         <p>Reading the chain…</p>
       ) : (
