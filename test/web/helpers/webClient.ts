@@ -40,8 +40,22 @@ export type WebClientFixture = {
   readonly parties: readonly TestAccount[];
   /** A 2-of-3 key generation among the parties, created by the initiator through the CLI. */
   createKeygen(): Promise<{ sessionId: string; configHash: Hex; fingerprint: Hex }>;
-  /** `party run --delegate --yes --expect-session` of a CLI party, to its end. */
-  cliParty(party: TestAccount, sessionId: string, fingerprint: Hex): Promise<CliRun>;
+  /** A signing session of `text` by `signers` with `keySession`'s key, created through the CLI. */
+  createSigning(
+    keySession: string,
+    signers: readonly TestAccount[],
+    text: string,
+  ): Promise<{ sessionId: string; configHash: Hex; fingerprint: Hex }>;
+  /** `party run --delegate --yes --expect-session` of a CLI party, to its end (its own store). */
+  cliParty(
+    party: TestAccount,
+    sessionId: string,
+    fingerprint: Hex,
+    store?: string,
+  ): Promise<CliRun>;
+  /** The store directory `cliParty` uses for `party` by default; its password is in `storePassword`. */
+  storeOf(party: TestAccount): string;
+  readonly storePassword: string;
   /** The same, left running: stop it with `stop()` (SIGTERM; run again to resume). */
   startCliParty(
     party: TestAccount,
@@ -98,14 +112,20 @@ export function useWebClient(label: string): WebClientFixture {
     await state.chain?.stop();
   });
 
-  const partyArgs = (party: TestAccount, sessionId: string, fingerprint: Hex) => [
+  const storeOf = (party: TestAccount) => join(state.dir, `store-${party.address}`);
+  const partyArgs = (
+    party: TestAccount,
+    sessionId: string,
+    fingerprint: Hex,
+    store = storeOf(party),
+  ) => [
     "party",
     "run",
     "--session",
     sessionId,
     ...keyFlags(party),
     "--store",
-    join(state.dir, `store-${party.address}`),
+    store,
     "--store-password-file",
     state.storePassword,
     "--yes",
@@ -156,8 +176,38 @@ export function useWebClient(label: string): WebClientFixture {
         fingerprint: created.sessionFingerprint as Hex,
       };
     },
-    cliParty(party, sessionId, fingerprint) {
-      return runCli(partyArgs(party, sessionId, fingerprint), state.chain.env);
+    async createSigning(keySession, signers, text) {
+      const run = await runCli(
+        [
+          "session",
+          "create",
+          ...keyFlags(state.initiator),
+          "--kind",
+          "signing",
+          "--key-session",
+          keySession,
+          "--text",
+          text,
+          "--parties",
+          sorted(signers.map((p) => p.address)).join(","),
+          "--json",
+        ],
+        state.chain.env,
+      );
+      expectExit(run, 0);
+      const created = jsonOf(run);
+      return {
+        sessionId: created.sessionId as string,
+        configHash: created.configHash as Hex,
+        fingerprint: created.sessionFingerprint as Hex,
+      };
+    },
+    cliParty(party, sessionId, fingerprint, store) {
+      return runCli(partyArgs(party, sessionId, fingerprint, store), state.chain.env);
+    },
+    storeOf,
+    get storePassword() {
+      return state.storePassword;
     },
     startCliParty(party, sessionId, fingerprint) {
       const child = spawn(process.execPath, [bin, ...partyArgs(party, sessionId, fingerprint)], {

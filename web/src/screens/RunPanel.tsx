@@ -183,7 +183,7 @@ export function RunPanel(props: {
       {run.deliveryNotes.length > 0 && (
         <details id="delivery-notes">
           <summary>
-            Deliveries that failed over to the next way ({run.deliveryNotes.length})
+            Ways that did not deliver an action ({run.deliveryNotes.length}); the next way was tried
           </summary>
           <ul>
             {run.deliveryNotes.map((note, i) => (

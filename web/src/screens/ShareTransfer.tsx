@@ -11,6 +11,7 @@ import {
 } from "../../../src/party/keyShareFile.js";
 import { KEY_SHARE_RECORD } from "../../../src/party/records.js";
 import type { SecretBinding } from "../../../src/party/secretStore.js";
+import { decodeKeyShare, groupPublicKey } from "../../../src/protocol/index.js";
 import { readSession } from "../../../src/sdk/actions/readSession.js";
 import { usePage } from "../app.js";
 import { Problem, Warning } from "../ui/bits.js";
@@ -75,6 +76,9 @@ export function ShareTransfer() {
           `This browser holds no key share of session ${sessionId} for party ${party}: it did not run that key generation here, or the share was imported elsewhere.`,
         );
       }
+      // Checked against the chain before it leaves, as the CLI's export does.
+      const mismatch = keyShareMismatch(decodeKeyShare(share), party, session, account);
+      if (mismatch !== undefined) throw new Error(`${mismatch} Nothing was exported.`);
       const text = await sealKeyShareFile(share, binding, passphrase);
       const url = URL.createObjectURL(new Blob([text], { type: "application/json" }));
       const a = document.createElement("a");
@@ -127,7 +131,7 @@ export function ShareTransfer() {
       }
       if (existing === undefined) await store.put(binding, KEY_SHARE_RECORD, share);
       setImportNote(
-        `${existing === undefined ? "Imported" : "Already here:"} party ${binding.party}'s key share of session ${binding.sessionId} (group key ${bytesToHex(keyShare.commitments[0] ?? new Uint8Array())}).`,
+        `${existing === undefined ? "Imported" : "Already here:"} party ${binding.party}'s key share of session ${binding.sessionId} (group key ${bytesToHex(groupPublicKey(keyShare))}).`,
       );
     } catch (error) {
       setImportError((error as Error).message);
