@@ -7,8 +7,9 @@ import {ThresholdAccount} from "./ThresholdAccount.sol";
 
 /// @title ThresholdAccountFactory
 /// @notice Deploys the {ThresholdAccount} of a Roundtable key-generation session with CREATE2, at an address that
-/// depends only on (this factory, its Roundtable, the key session id), so it is known, and can receive funds,
-/// before the account exists or the key generation ends. Creating it twice returns the existing account.
+/// depends only on (this factory, its Roundtable and EntryPoint, the key session id), so it is known, and can
+/// receive funds, before the account exists or the key generation ends. Creating it twice returns the existing
+/// account.
 /// @dev The contract cannot read a session's kind or ciphersuite from Roundtable, only its configuration hash. So
 /// the creator passes the session's configuration (as in its `SessionCreated` event), and the factory checks that
 /// it hashes to the recorded hash: that makes its `kind` and `ciphersuite` fields as sound as Roundtable's record.
@@ -20,6 +21,9 @@ contract ThresholdAccountFactory {
     bytes32 public constant TAPROOT_CIPHERSUITE = "FROST-secp256k1-SHA256-TR-v1";
 
     IRoundtable public immutable ROUNDTABLE;
+    /// @notice The ERC-4337 EntryPoint every account of this factory serves (address(0): none, the ERC-4337 path
+    /// is disabled). Fixed here so that it is part of the accounts' init code, hence of their CREATE2 address.
+    address public immutable ENTRY_POINT;
 
     /// @notice The account of `keySession` was deployed at `account`.
     event ThresholdAccountCreated(uint256 indexed keySession, address indexed account, uint256 groupKey);
@@ -29,8 +33,9 @@ contract ThresholdAccountFactory {
     error ThresholdAccountFactoryUnsupportedCiphersuite(uint256 keySession, bytes32 ciphersuite);
     error ThresholdAccountFactoryNotFinalized(uint256 keySession, IRoundtable.Phase phase);
 
-    constructor(IRoundtable roundtable) {
+    constructor(IRoundtable roundtable, address entryPoint) {
         ROUNDTABLE = roundtable;
+        ENTRY_POINT = entryPoint;
     }
 
     /// @notice The address of `keySession`'s account, deployed or not.
@@ -65,6 +70,6 @@ contract ThresholdAccountFactory {
     }
 
     function _initCode(uint256 keySession) private view returns (bytes memory) {
-        return abi.encodePacked(type(ThresholdAccount).creationCode, abi.encode(ROUNDTABLE, keySession));
+        return abi.encodePacked(type(ThresholdAccount).creationCode, abi.encode(ROUNDTABLE, keySession, ENTRY_POINT));
     }
 }

@@ -1,12 +1,13 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { type Address, getAddress, type Hash, type Hex, isHex } from "viem";
+import { type Address, getAddress, type Hash, type Hex, isHex, zeroAddress } from "viem";
 import type { RoundtablePublicClient, RoundtableWalletClient } from "../sdk/actions/internal.js";
 import type { DeploymentRecord } from "../sdk/deployments.js";
 import { roundtableAbi } from "../sdk/generated/roundtableAbi.js";
 import { thresholdAccountFactoryAbi } from "../sdk/generated/thresholdAccountFactoryAbi.js";
 import { writeDeploymentRecord } from "./deploymentRecord.js";
+import { resolveEntryPoint } from "./erc4337EntryPoint.js";
 import { CliError, ExitCode } from "./errors.js";
 import {
   hardhatCli,
@@ -81,9 +82,11 @@ export type DeployRoundtableReturnType = {
 };
 
 /**
- * Deploys Roundtable (no constructor arguments, no owner) and its ThresholdAccountFactory, and
- * records both in `<deploymentsDir>/<chainId>.json`, in the same shape as scripts/deploy.ts, so
- * that parties and auditors start their log scans at its block.
+ * Deploys Roundtable (no constructor arguments, no owner) and its ThresholdAccountFactory (whose
+ * accounts serve the ERC-4337 EntryPoint of {@link resolveEntryPoint}: the canonical v0.8 one, or
+ * one deployed here on a development chain), and records them in `<deploymentsDir>/<chainId>.json`,
+ * in the same shape as scripts/deploy.ts, so that parties and auditors start their log scans at its
+ * block.
  */
 export async function deployRoundtable({
   publicClient,
@@ -108,7 +111,11 @@ export async function deployRoundtable({
       exitCode: ExitCode.Chain,
     });
   }
-  const thresholdAccountFactory = await deployFactory(publicClient, walletClient, address);
+  const { factory: thresholdAccountFactory, entryPoint } = await deployThresholdAccountFactory(
+    publicClient,
+    walletClient,
+    address,
+  );
   const record: DeploymentRecord = {
     chainId: await publicClient.getChainId(),
     address,
@@ -117,21 +124,26 @@ export async function deployRoundtable({
     network,
     recordedAt: new Date().toISOString(),
     thresholdAccountFactory,
+    ...(entryPoint === zeroAddress ? {} : { entryPoint }),
   };
   const path = await writeDeploymentRecord(deploymentsDir, record);
   return { record, path, transactionHash };
 }
 
-/** Deploys the ThresholdAccountFactory of `roundtable` (no owner) and returns its address. */
-async function deployFactory(
+/**
+ * Deploys the ThresholdAccountFactory of `roundtable` (no owner), with the EntryPoint its accounts
+ * serve (address(0) when the chain has none: their ERC-4337 path is then closed), and returns both.
+ */
+export async function deployThresholdAccountFactory(
   publicClient: RoundtablePublicClient,
   walletClient: RoundtableWalletClient,
   roundtable: Address,
-): Promise<Address> {
+): Promise<{ factory: Address; entryPoint: Address }> {
+  const entryPoint = await resolveEntryPoint(publicClient, walletClient);
   const transactionHash = await walletClient.deployContract({
     abi: thresholdAccountFactoryAbi,
     bytecode: await readFactoryBytecode(),
-    args: [roundtable],
+    args: [roundtable, entryPoint],
     account: walletClient.account,
     chain: walletClient.chain,
   });
@@ -142,5 +154,5 @@ async function deployFactory(
       exitCode: ExitCode.Chain,
     });
   }
-  return getAddress(receipt.contractAddress);
+  return { factory: getAddress(receipt.contractAddress), entryPoint };
 }

@@ -40,7 +40,9 @@ export async function readDeploymentRecord(
     !isHex(record.blockHash) ||
     (record.thresholdAccountFactory !== undefined &&
       (typeof record.thresholdAccountFactory !== "string" ||
-        !isAddress(record.thresholdAccountFactory, { strict: false })))
+        !isAddress(record.thresholdAccountFactory, { strict: false }))) ||
+    (record.entryPoint !== undefined &&
+      (typeof record.entryPoint !== "string" || !isAddress(record.entryPoint, { strict: false })))
   ) {
     throw new CliError({
       message: `The deployment record ${path} is not a record of chain ${chainId} (chainId, address, deploymentBlock, blockHash). Restore it from git, redeploy, or pass --contract.`,

@@ -14,6 +14,12 @@ export type DeploymentRecord = {
    * where `roundtable account` finds the group's accounts. Absent in older records.
    */
   thresholdAccountFactory?: Address;
+  /**
+   * The ERC-4337 EntryPoint (v0.8) the factory's accounts serve: the canonical one, or one deployed
+   * beside Roundtable on a development chain. Absent when there is none (their ERC-4337 path is
+   * closed) and in older records.
+   */
+  entryPoint?: Address;
 };
 
 /** The file, relative to the project root, that records the deployment on `chainId`. */

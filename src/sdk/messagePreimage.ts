@@ -10,6 +10,9 @@
 //   kind 4, intent: body is a threshold-account intent, ABI-encoded (account, chain id, nonce,
 //                   deadline, calls); digest = its EIP-712 digest under the account's domain,
 //                   the contract's intentDigest (see accountIntent.ts).
+//   kind 5, userop: body is an ERC-4337 v0.8 user operation of a threshold account, ABI-encoded
+//                   (entry point, chain id, packed fields but the signature); digest = the
+//                   account's userOperationDigest of the EntryPoint's hash (userOperationPreimage.ts).
 // Kind 2 is kept for EIP-712 typed data, which is not accepted yet: shown fields must be exactly
 // the hashed ones, with JSON values typed as the hash reads them, before a prompt can show it.
 // Texts are domain-separated by their tag: a signature over a text is not one over a Taproot
@@ -26,15 +29,23 @@ import {
   encodeIntentBody,
   intentDigest,
 } from "./accountIntent.js";
+import {
+  type AccountUserOperation,
+  decodeUserOperationBody,
+  describeUserOperation,
+  encodeUserOperationBody,
+  userOperationDigest,
+} from "./userOperationPreimage.js";
 
 /** What a signing session's message is the digest of. */
 export type MessagePreimage =
   | { kind: "text"; text: string }
   | { kind: "digest" }
-  | { kind: "intent"; intent: AccountIntent };
+  | { kind: "intent"; intent: AccountIntent }
+  | { kind: "userop"; userOperation: AccountUserOperation };
 
 const MAGIC = [0x52, 0x54, 0x4d, 0x01] as const;
-const KIND_CODES = { text: 1, digest: 3, intent: 4 } as const;
+const KIND_CODES = { text: 1, digest: 3, intent: 4, userop: 5 } as const;
 const TEXT_TAG = "Roundtable/text/v1";
 /** The contract's MAX_PARAMS_BYTES. */
 export const MAX_PREIMAGE_BYTES = 1024;
@@ -64,6 +75,7 @@ function taggedHash(tag: string, body: Uint8Array): Uint8Array {
  */
 export function messageDigest(preimage: Exclude<MessagePreimage, { kind: "digest" }>): Hex {
   if (preimage.kind === "intent") return intentDigest(preimage.intent);
+  if (preimage.kind === "userop") return userOperationDigest(preimage.userOperation);
   checkText(preimage.text);
   return bytesToHex(taggedHash(TEXT_TAG, utf8ToBytes(preimage.text)));
 }
@@ -79,6 +91,8 @@ export function encodeMessagePreimage(preimage: MessagePreimage): Hex {
     body = utf8ToBytes(preimage.text);
   } else if (preimage.kind === "intent") {
     body = hexToBytes(encodeIntentBody(preimage.intent));
+  } else if (preimage.kind === "userop") {
+    body = hexToBytes(encodeUserOperationBody(preimage.userOperation));
   } else {
     body = new Uint8Array();
   }
@@ -89,7 +103,7 @@ export function encodeMessagePreimage(preimage: MessagePreimage): Hex {
   ]);
   if (bytes.length > MAX_PREIMAGE_BYTES) {
     throw new MessagePreimageError(
-      `The ${preimage.kind} to sign takes ${bytes.length} bytes encoded, but a session's parameters hold at most ${MAX_PREIMAGE_BYTES}. ${preimage.kind === "intent" ? "Split its calls over several intents, or shorten their data." : "Shorten it, or sign its digest as an opaque digest."}`,
+      `The ${preimage.kind} to sign takes ${bytes.length} bytes encoded, but a session's parameters hold at most ${MAX_PREIMAGE_BYTES}. ${preimage.kind === "intent" ? "Split its calls over several intents, or shorten their data." : preimage.kind === "userop" ? "Split its calls over several user operations, or shorten their data." : "Shorten it, or sign its digest as an opaque digest."}`,
     );
   }
   return bytesToHex(bytes);
@@ -135,6 +149,13 @@ export function decodeMessagePreimage(params: Hex): MessagePreimage | undefined 
       } catch (error) {
         const why = error instanceof Error ? error.message.split("\n")[0] : String(error);
         throw new MessagePreimageError(`the intent it carries cannot be read: ${why}`);
+      }
+    case KIND_CODES.userop:
+      try {
+        return { kind: "userop", userOperation: decodeUserOperationBody(bytesToHex(body)) };
+      } catch (error) {
+        const why = error instanceof Error ? error.message.split("\n")[0] : String(error);
+        throw new MessagePreimageError(`the user operation it carries cannot be read: ${why}`);
       }
     default:
       throw new MessagePreimageError(`its preimage kind ${bytes[4]} is unknown`);
@@ -196,5 +217,6 @@ export function describeMessage(message: Hex, params: Hex): string[] {
     ];
   }
   if (preimage.kind === "intent") return describeIntent(preimage.intent);
+  if (preimage.kind === "userop") return describeUserOperation(preimage.userOperation);
   return [`the text ${JSON.stringify(preimage.text)}`];
 }

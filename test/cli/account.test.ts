@@ -15,6 +15,7 @@ import {
   hexToBytes,
   http,
   parseEther,
+  zeroAddress,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { readFactoryBytecode } from "../../src/cli/deployRoundtable.js";
@@ -307,7 +308,7 @@ describe("roundtable account (threshold account from the CLI)", () => {
     const hash = await deployer.deployContract({
       abi: thresholdAccountFactoryAbi,
       bytecode: await readFactoryBytecode(),
-      args: [recipient],
+      args: [recipient, zeroAddress],
       chain: null,
     });
     const foreign = (await chain.publicClient.waitForTransactionReceipt({ hash })).contractAddress!;

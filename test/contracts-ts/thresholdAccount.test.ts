@@ -26,6 +26,7 @@ import {
   parseEther,
   stringToHex,
   toHex,
+  zeroAddress,
 } from "viem";
 import { eoaParties } from "../helpers/accounts.js";
 import { keyGenerationConfig } from "../helpers/configs.js";
@@ -129,8 +130,10 @@ describe("ThresholdAccount (noble-curves signatures, gas from receipts)", () => 
     for (let i = 0; i < 3; i++) await submitDirect(d, session, i, 3, groupKey);
     expect(await d.roundtable.read.resultOf([session.id])).to.equal(groupKey);
 
+    // No EntryPoint (address(0)): the ERC-4337 path is tested in test/cli/account4337.test.ts.
     const factoryDeployed = await viem.deployContract("ThresholdAccountFactory", [
       d.roundtable.address,
+      zeroAddress,
     ]);
     const factory = getContract({
       address: factoryDeployed.address,

@@ -208,8 +208,10 @@ describe("account intent preimage (kind 4)", () => {
       // Any x coordinate on the curve: the generator's.
       const groupKey = "0x79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
       for (let i = 0; i < 3; i++) await submitDirect(d, session, i, 3, groupKey);
+      // No EntryPoint (address(0)): this test checks the intent digest, not the ERC-4337 path.
       const factory = await connection.viem.deployContract("ThresholdAccountFactory", [
         d.roundtable.address,
+        zeroAddress,
       ]);
       const predicted = await d.publicClient.readContract({
         address: factory.address,

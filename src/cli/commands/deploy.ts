@@ -69,6 +69,10 @@ export const deployCommand = defineCommand({
           [
             ["contract", record.address],
             ["account factory", record.thresholdAccountFactory ?? "(none)"],
+            [
+              "ERC-4337 EntryPoint",
+              record.entryPoint ?? "(none: the accounts' ERC-4337 path is off)",
+            ],
             ["deployment block", `${record.deploymentBlock} (${record.blockHash})`],
             ["transaction", transactionHash],
             ["recorded in", path],
@@ -80,6 +84,7 @@ export const deployCommand = defineCommand({
         chainId: record.chainId,
         contract: record.address,
         thresholdAccountFactory: record.thresholdAccountFactory,
+        entryPoint: record.entryPoint,
         deploymentBlock: record.deploymentBlock,
         blockHash: record.blockHash,
         transactionHash,

@@ -18,13 +18,12 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { type AccountIntent, intentDigest } from "../../sdk/accountIntent.js";
 import { thresholdAccountAbi } from "../../sdk/generated/thresholdAccountAbi.js";
-import { thresholdAccountFactoryAbi } from "../../sdk/generated/thresholdAccountFactoryAbi.js";
 import { hashSessionConfig } from "../../sdk/hashSessionConfig.js";
 import { signingConfig } from "../../sdk/protocolIds.js";
 import { thresholdAccountAddress } from "../../sdk/thresholdAccount.js";
 import type { ChainConnection } from "../connection.js";
 import { readDeploymentRecord } from "../deploymentRecord.js";
-import { readFactoryBytecode } from "../deployRoundtable.js";
+import { deployThresholdAccountFactory } from "../deployRoundtable.js";
 import { CliError, ExitCode } from "../errors.js";
 import type { Logger } from "../output.js";
 import { type DemoAccount, type DemoParty, hardhatDevelopmentAccount } from "./accounts.js";
@@ -119,23 +118,15 @@ async function demoFactory(input: AccountStageInput): Promise<Address> {
   ) {
     return record.thresholdAccountFactory;
   }
-  const wallet = connection.walletClient(hardhatDevelopmentAccount());
-  const hash = await wallet.deployContract({
-    abi: thresholdAccountFactoryAbi,
-    bytecode: await readFactoryBytecode(),
-    args: [connection.contract],
-    account: wallet.account,
-    chain: wallet.chain,
-  });
-  const receipt = await connection.publicClient.waitForTransactionReceipt({ hash });
-  if (receipt.status !== "success" || !receipt.contractAddress) {
-    throw new CliError({
-      message: `Deploying a ThresholdAccountFactory for ${connection.contract} failed: transaction ${hash}.`,
-      exitCode: ExitCode.Chain,
-    });
-  }
-  log.info(`    deployed a ThresholdAccountFactory at ${receipt.contractAddress}`);
-  return receipt.contractAddress;
+  const { factory, entryPoint } = await deployThresholdAccountFactory(
+    connection.publicClient,
+    connection.walletClient(hardhatDevelopmentAccount()),
+    connection.contract,
+  );
+  log.info(
+    `    deployed a ThresholdAccountFactory at ${factory} (ERC-4337 EntryPoint ${entryPoint})`,
+  );
+  return factory;
 }
 
 /** Stage 6: the group's account is created, funded, and pays 0.25 ETH on the group's signature. */

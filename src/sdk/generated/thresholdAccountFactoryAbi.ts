@@ -6,6 +6,11 @@ export const thresholdAccountFactoryAbi = [
         "internalType": "contract IRoundtable",
         "name": "roundtable",
         "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "entryPoint",
+        "type": "address"
       }
     ],
     "stateMutability": "nonpayable",
@@ -130,6 +135,19 @@ export const thresholdAccountFactoryAbi = [
     ],
     "name": "ThresholdAccountCreated",
     "type": "event"
+  },
+  {
+    "inputs": [],
+    "name": "ENTRY_POINT",
+    "outputs": [
+      {
+        "internalType": "address",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
   },
   {
     "inputs": [],
