@@ -55,13 +55,20 @@ type Durations = { acceptance: number; rounds: number };
 /** Where every test writes: key files, stores, the demo's working directories. Removed after. */
 let testDir: string;
 
-/** The demo's stdout, which must be exactly one JSON object, and its exit code. */
-async function runDemoCli(args: readonly string[]): Promise<Record<string, unknown>> {
+/**
+ * The demo's stdout, which must be exactly one JSON object, and its exit code. Its progress lines
+ * (stderr) are pushed to `stderr` when given.
+ */
+async function runDemoCli(
+  args: readonly string[],
+  stderr?: string[],
+): Promise<Record<string, unknown>> {
   const result = await spawnCli({
     name: "demo",
     args: ["demo", ...args, "--json"],
     env: childEnv({ TMPDIR: testDir }),
   }).done;
+  stderr?.push(result.stderr);
   expect(result.code, `stderr:\n${result.stderr}`).to.equal(0);
   const lines = result.stdout.split("\n").filter((line) => line !== "");
   expect(lines, `stdout: ${result.stdout}`).to.have.length(1);
@@ -87,6 +94,7 @@ function checkSummary(summary: Record<string, unknown>, extra: readonly string[]
     "audit",
     "signatures",
     "account",
+    "browserParty",
     ...extra,
   ]);
   // Every party runs with a delegate by default: the auditor, reading the chain's transactions,
@@ -183,8 +191,12 @@ describe("roundtable demo", () => {
     await rm(testDir, { recursive: true, force: true });
   });
 
-  it("runs end to end on its own chain and prints one JSON summary whose signature verifies", async () => {
-    checkSummary(await runDemoCli([]));
+  it("runs end to end on its own chain and prints one JSON summary whose signature verifies", async function () {
+    // Six stages, each a few processes: about 90 s on an idle machine.
+    this.timeout(300_000);
+    const summary = await runDemoCli([]);
+    checkSummary(summary);
+    expect(summary.browserParty, "no party ran in a browser").to.equal(null);
   });
 
   describe("on a running chain", () => {
@@ -365,6 +377,38 @@ describe("roundtable demo", () => {
       expect(relayer.partyBalancesWei).to.equal("0");
       // 12 key-generation and 8 signing actions, batched: fewer transactions, but at least one.
       expect(relayer.transactions).to.be.a("number").and.be.within(1, 20);
+    });
+
+    it("--web: alice runs in the web client in headless Chromium through every stage; keys, signatures and the audit agree", async function () {
+      this.timeout(600_000);
+      const logs: string[] = [];
+      const summary = await runDemoCli(
+        ["--rpc-url", chain.rpcUrl, "--contract", chain.contract, "--web"],
+        logs,
+      );
+      // The demo's own checks held with a browser party: the signatures verify under the group
+      // key the three agreed on (checkSummary), every session audited "pass", and each party,
+      // the browser one included, signed one action per session with its account.
+      checkSummary(summary);
+      const log = logs.join("");
+      const order = /parties by address, as the contract orders them: (.+)/.exec(log)?.[1] ?? "";
+      const alice = /(\d) alice/.exec(order)?.[1];
+      expect(alice, `party order in: ${order}`).to.be.a("string");
+      expect(summary.browserParty).to.equal(Number(alice));
+      // She ran in the page, never as a process: three sessions, each accepted after the page's
+      // config hash matched the demo's, each finalized with what the page showed.
+      expect(log).to.match(
+        /\[alice \(browser\)\] runs in a headless browser at http:\/\/127\.0\.0\.1:\d+\/#\/session\?session=/,
+      );
+      expect(
+        log.match(
+          /\[alice \(browser\)\] the page computed config hash 0x[0-9a-f]{64}, as the demo did/g,
+        ),
+      ).to.have.length(3);
+      expect(log.match(/\[alice \(browser\)\] finalized: /g)).to.have.length(3);
+      expect(log).to.contain(`[alice (browser)] finalized: group key ${summary.groupPublicKey}`);
+      expect(log).to.contain(`[alice (browser)] finalized: signature ${summary.signature}`);
+      expect(log).to.not.match(/^\s*\[alice\] /m);
     });
 
     it("S6: the parties finish after the initiator's process is killed right after creating the session", async () => {

@@ -16,6 +16,11 @@ export const demoCommand = defineCommand({
       type: "boolean",
       description: "run a relayer and send every party action through it: the parties hold no ETH",
     },
+    web: {
+      type: "boolean",
+      description:
+        "run one party (alice) in the web client, in headless Chromium with an injected wallet",
+    },
     "without-delegates": {
       type: "boolean",
       description:
@@ -28,6 +33,7 @@ export const demoCommand = defineCommand({
     "Prints the chain, contract, sessions, group key, message, signature, gas per session and time per stage; with --json exactly one JSON object on stdout. The parties' progress goes to stderr, each line prefixed with the party's name. Nothing secret is printed: keys and passwords stay in files (mode 0600), shares in the encrypted stores.",
     "Each party runs with a session delegate (`party run --delegate`): its account signs only the acceptance, a delegate key in its store signs every round; the summary counts, from the audit of the chain, how many actions each account and each delegate signed. --without-delegates runs them the old way.",
     "With --relayer, a `roundtable relayer` process is started too, with its own funded key; the parties get no ETH and hand every signed action to it (falling back to direct, which would fail without ETH). The summary counts the transactions it sent.",
+    "With --web, alice runs in the web client instead of a process: `roundtable web`'s page in headless Chromium (from @sparticuz/chromium, driven by playwright-core), with an injected EIP-6963 wallet holding her key; the demo opens each invitation link, connects, compares the configuration hash the page computed with its own, accepts (one wallet prompt per session) and waits for the outcome the page shows. The JSON names her party index as browserParty (null without --web).",
     "The key files use a lowered scrypt cost (2^12) so that every process starts at once: never reuse them. The chain is stopped at the end unless --keep-chain; on a failure the demo stops its processes and the chain, names the stage that failed, and exits with the code of the cause.",
   ],
   examples: [
@@ -35,6 +41,7 @@ export const demoCommand = defineCommand({
     "roundtable demo --json",
     "roundtable demo --keep-chain",
     "roundtable demo --relayer",
+    "roundtable demo --web --json",
     "roundtable demo --rpc-url http://127.0.0.1:8545 --contract 0x5FbDB2315678afecb367f032d93F642f64180aa3",
   ],
   handlesSignals: true,
@@ -47,6 +54,7 @@ export const demoCommand = defineCommand({
       keepChain: values["keep-chain"] === true,
       relayer: values.relayer === true,
       delegates: values["without-delegates"] !== true,
+      web: values.web === true,
       log,
       signal,
       onSummary: (summary) => output.result(summaryLines(summary), summaryJson(summary)),

@@ -35,6 +35,7 @@ import {
   hardhatDevelopmentKey,
   writeDemoAccount,
 } from "./accounts.js";
+import type { BrowserParty } from "./browserParty.js";
 import {
   type CliProcess,
   type CliProcessResult,
@@ -107,7 +108,15 @@ export type RunDemoOptions = {
    * the delegate every round. False runs them the old way. @default true
    */
   delegates?: boolean | undefined;
+  /**
+   * Run {@link browserPartyName} in the web client, in headless Chromium with an injected wallet
+   * holding its key (browserParty.ts), instead of a `party run` process. @default false
+   */
+  web?: boolean | undefined;
 };
+
+/** The party that runs in the browser with `web`: a signer, so it takes part in every stage. */
+export const browserPartyName = "alice";
 
 export type DemoSummary = {
   chainId: number;
@@ -149,6 +158,8 @@ export type DemoSummary = {
   relayer:
     | { url: string; address: Address; transactions: number; partyBalances: bigint }
     | undefined;
+  /** With `web`: the index of the party that ran in the browser, and where the client was served. */
+  browserParty: { index: number; name: string; url: string } | undefined;
   /** Wall time per stage, and of the whole demo. */
   seconds: Record<DemoStage | "total", number>;
   /** Commands that inspect the sessions while the chain runs. */
@@ -580,10 +591,12 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoSummary> {
     sessionId: bigint,
     configHash: Hex,
   ): Promise<PartyFinalized[]> {
+    const inBrowser = browser === undefined ? [] : parties.filter((p) => p === browser?.party);
+    const inProcesses = parties.filter((p) => !inBrowser.includes(p));
     log.info(
-      `    starting ${parties.length} \`roundtable party run\` processes: ${parties.map((p) => p.name).join(", ")}`,
+      `    starting ${inProcesses.length} \`roundtable party run\` processes: ${inProcesses.map((p) => p.name).join(", ")}${inBrowser.map((p) => `; ${p.name} in the headless browser`).join("")}`,
     );
-    const processes = parties.map((party) =>
+    const processes = inProcesses.map((party) =>
       spawnChild(
         party.name,
         partyRunArgs({
@@ -599,7 +612,10 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoSummary> {
       ),
     );
     // Promise.all rejects at the first party that fails; the others are stopped on the way out.
-    return Promise.all(processes.map(async (child) => partyFinalized(await child.done)));
+    return Promise.all([
+      ...inBrowser.map(() => (browser as BrowserParty).run(sessionId, configHash)),
+      ...processes.map(async (child) => partyFinalized(await child.done)),
+    ]);
   }
 
   /** Starts `roundtable relayer` and waits for the URL it prints once it listens. */
@@ -643,7 +659,32 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoSummary> {
     return { url, address: account.address };
   }
 
+  /** With `web`: the web client served, Chromium launched, its wallet holding one party's key. */
+  async function startBrowser(
+    connection: Connected,
+    parties: readonly DemoParty[],
+  ): Promise<BrowserParty | undefined> {
+    if (options.web !== true) return undefined;
+    const party = parties.find((p) => p.name === browserPartyName)!;
+    // Loaded only here: playwright-core is for --web alone.
+    const { startBrowserParty } = await import("./browserParty.js");
+    const started = await startBrowserParty({
+      party,
+      chainId: connection.chainId,
+      rpcUrl: connection.rpcUrl,
+      contract: connection.contract,
+      relayerUrl: relayer?.url,
+      deploymentsDir: join(workDir, "deployments"),
+      log,
+    });
+    log.info(
+      `    ${party.name} runs in a headless browser (Chromium) through the web client at ${started.url}, its wallet an injected EIP-6963 provider holding ${party.address}'s key`,
+    );
+    return started;
+  }
+
   let relayer: { url: string; address: Address } | undefined;
+  let browser: BrowserParty | undefined;
 
   try {
     // ── 1. chain
@@ -681,6 +722,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoSummary> {
           `    relayer ${relayerAccount.address} funded with ${formatEther(demoFunding)} ETH; the parties ${parties.map((p) => p.name).join(", ")} get none`,
         );
         relayer = await startRelayer(connected, relayerAccount);
+        browser = await startBrowser(connected, parties);
         return { connection: connected, parties, initiator };
       }
       await fundAccounts({
@@ -693,6 +735,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoSummary> {
           `    ${party.name.padEnd(5)} ${party.address} funded with ${formatEther(demoFunding)} ETH from ${initiator.address}`,
         );
       }
+      browser = await startBrowser(connected, parties);
       return { connection: connected, parties, initiator };
     });
 
@@ -879,6 +922,14 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoSummary> {
         signing: signingGas.transactions.length,
       },
       relayer: relayerSummary,
+      browserParty:
+        browser === undefined
+          ? undefined
+          : {
+              index: byIndex.find((p) => p.name === browser?.party.name)?.index ?? -1,
+              name: browser.party.name,
+              url: browser.url,
+            },
       account,
       audit,
       seconds: {
@@ -923,6 +974,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoSummary> {
       log.info(`Stopping ${stopping.map((c) => c.name).join(", ")} …`);
     }
     await Promise.all(stopping.map((child) => child.stop(3_000)));
+    await browser?.close();
     const started: LocalChain | undefined = chain;
     if (started !== undefined) {
       await started.stop();

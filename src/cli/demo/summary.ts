@@ -29,6 +29,8 @@ export type DemoSummaryJson = {
   };
   /** With --relayer: its account, and how many of the two sessions' transactions it sent. */
   relayer?: { address: string; transactions: number; partyBalancesWei: string };
+  /** With --web: the 0-based index of the party that ran in the headless browser; else null. */
+  browserParty: number | null;
 };
 
 export function summaryJson(summary: DemoSummary): DemoSummaryJson {
@@ -44,6 +46,7 @@ export function summaryJson(summary: DemoSummary): DemoSummaryJson {
     seconds: summary.seconds,
     audit: summary.audit,
     signatures: summary.audit.signatures,
+    browserParty: summary.browserParty?.index ?? null,
     account: {
       address: summary.account.address,
       intentDigest: summary.account.intentDigest,
@@ -116,6 +119,14 @@ export function summaryLines(summary: DemoSummary): string[] {
           [
             "relayer",
             `${summary.relayer.address} at ${summary.relayer.url} sent ${summary.relayer.transactions} of the ${transactions.keygen + transactions.signing} transactions; the parties hold ${summary.relayer.partyBalances} wei and paid no gas`,
+          ],
+        ]),
+    ...(summary.browserParty === undefined
+      ? []
+      : [
+          [
+            "browser party",
+            `${summary.browserParty.index} ${summary.browserParty.name} ran in headless Chromium through the web client at ${summary.browserParty.url}, its wallet an injected EIP-6963 provider`,
           ],
         ]),
     [
