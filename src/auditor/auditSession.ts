@@ -241,7 +241,7 @@ function declinedUnrunnable(record: SessionRecord): boolean {
   const accepted = new Set(record.actions.filter((a) => a.kind === "accept").map((a) => a.party));
   return (
     accepted.size < created.config.parties.length &&
-    sessionConfigProblem(created.config) !== undefined
+    sessionConfigProblem(created.config, { chainId: record.chainId }) !== undefined
   );
 }
 

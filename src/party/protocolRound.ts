@@ -59,7 +59,7 @@ export function sessionProtocol(view: SessionView): SessionProtocol {
     throw error;
   }
   // The same rule the auditor applies: an unrunnable configuration is the initiator's fault.
-  const problem = sessionConfigProblem(view.config);
+  const problem = sessionConfigProblem(view.config, { chainId: view.chainId });
   if (problem !== undefined) {
     throw unsupported(`Session ${view.sessionId} cannot be run: ${problem}; decline it.`);
   }

@@ -185,7 +185,11 @@ function checkText(text: string): void {
  * Why a signing session's message and preimage disagree, or undefined when the message is the
  * preimage's digest (or marked opaque, or there is no preimage at all).
  */
-export function messagePreimageProblem(message: Hex, params: Hex): string | undefined {
+export function messagePreimageProblem(
+  message: Hex,
+  params: Hex,
+  { chainId }: { chainId?: number | undefined } = {},
+): string | undefined {
   let preimage: MessagePreimage | undefined;
   try {
     preimage = decodeMessagePreimage(params);
@@ -195,8 +199,23 @@ export function messagePreimageProblem(message: Hex, params: Hex): string | unde
   }
   if (preimage === undefined || preimage.kind === "digest") return undefined;
   const digest = messageDigest(preimage);
-  if (digest.toLowerCase() === message.toLowerCase()) return undefined;
-  return `its message ${message} is not the digest of the ${preimage.kind} it carries (that is ${digest}): what the parties would be shown is not what they would sign`;
+  if (digest.toLowerCase() !== message.toLowerCase()) {
+    return `its message ${message} is not the digest of the ${preimage.kind} it carries (that is ${digest}): what the parties would be shown is not what they would sign`;
+  }
+  // An account's intent or user operation acts on the chain it names. The session's own chain is
+  // the one its signers and auditors watch: a signature made here for another chain would act
+  // where none of them looks, so it is declined however plainly it is shown.
+  const target =
+    preimage.kind === "intent"
+      ? preimage.intent.chainId
+      : preimage.kind === "userop"
+        ? preimage.userOperation.chainId
+        : undefined;
+  if (chainId !== undefined && target !== undefined && target !== BigInt(chainId)) {
+    const what = preimage.kind === "intent" ? "an account intent" : "a user operation";
+    return `it asks for ${what} on chain ${target}, but the session runs on chain ${chainId}: sign it in a session on chain ${target}, where it acts`;
+  }
+  return undefined;
 }
 
 /**

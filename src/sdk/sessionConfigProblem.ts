@@ -23,7 +23,11 @@ const kinds = {
  * const problem = sessionConfigProblem(session.config);
  * if (problem) console.log(`decline: ${problem}`);
  */
-export function sessionConfigProblem(config: SessionConfig): string | undefined {
+export function sessionConfigProblem(
+  config: SessionConfig,
+  /** The session's chain: an intent or user operation for another chain is declined. */
+  { chainId }: { chainId?: number | undefined } = {},
+): string | undefined {
   let name: keyof typeof rounds;
   try {
     name = protocolName(config.protocol);
@@ -45,7 +49,7 @@ export function sessionConfigProblem(config: SessionConfig): string | undefined 
   // A signing session's parameters are the preimage of its message (see messagePreimage.ts); no
   // protocol takes any other.
   if (config.kind === SessionKind.Signing)
-    return messagePreimageProblem(config.message, config.params);
+    return messagePreimageProblem(config.message, config.params, { chainId });
   if (config.params !== "0x")
     return `it carries parameters (${config.params}) that ${name} does not take`;
   return undefined;

@@ -153,6 +153,25 @@ describe("account intent preimage (kind 4)", () => {
     );
   });
 
+  it("an intent for another chain than the session’s is declined: the one rule runners and the auditor apply", () => {
+    const intent = transferIntent();
+    const config = signingConfig({
+      keySession: 1n,
+      signers,
+      threshold: 2,
+      preimage: { kind: "intent", intent },
+    });
+    // The same configuration is fine on the chain the intent names, and declined on any other.
+    expect(sessionConfigProblem(config, { chainId: Number(intent.chainId) })).to.equal(undefined);
+    const elsewhere = Number(intent.chainId) + 1;
+    expect(sessionConfigProblem(config, { chainId: elsewhere })).to.equal(
+      `it asks for an account intent on chain ${intent.chainId}, but the session runs on chain ${elsewhere}: sign it in a session on chain ${intent.chainId}, where it acts`,
+    );
+    expect(messagePreimageProblem(config.message, config.params, { chainId: elsewhere })).to.be.a(
+      "string",
+    );
+  });
+
   it(`refuses an intent over ${MAX_PREIMAGE_BYTES} bytes encoded, naming its size`, () => {
     const data = `0x${"ab".repeat(900)}` as Hex;
     const intent = transferIntent({ calls: [{ target: token, value: 0n, data }] });

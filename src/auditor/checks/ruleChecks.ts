@@ -431,7 +431,9 @@ export function checkExpiryBlame(context: CheckContext): CheckOutput {
   // Declining a configuration that cannot run is what an honest party does: the initiator is at
   // fault, and the parties that did not accept are not named.
   const problem =
-    replay.step === "accept" ? sessionConfigProblem(record.created.config) : undefined;
+    replay.step === "accept"
+      ? sessionConfigProblem(record.created.config, { chainId: record.chainId })
+      : undefined;
   if (problem !== undefined) {
     return output(
       "expiry.blame",

@@ -49,7 +49,7 @@ export function checkMessagePreimage(context: CheckContext): CheckOutput {
   const { message, params } = context.record.created!.config;
   const shown = describeMessage(message, params);
   const evidence = { message, params, shown };
-  const problem = messagePreimageProblem(message, params);
+  const problem = messagePreimageProblem(message, params, { chainId: context.record.chainId });
   if (problem !== undefined) {
     // Honest runners decline such a session, and its expiry names the initiator (see
     // auditSession): the record is then sound. A signer that accepted it was not shown the truth.
