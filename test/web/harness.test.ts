@@ -34,7 +34,8 @@ const contentSecurityPolicy =
 const files: Record<string, string> = {
   "/": "index.html",
   "/inline.html": "inline.html",
-  "/page.js": "page.js",
+  // Not page.js on disk: `hardhat test` loads every .js file under test/ as a mocha file.
+  "/page.js": "page-script.txt",
 };
 const walletKey = keccak256(stringToHex("roundtable web harness test wallet"));
 const recipient: Address = "0x000000000000000000000000000000000000bEEF";
@@ -48,7 +49,7 @@ async function startPageServer(): Promise<{ url: string; server: Server }> {
       return;
     }
     response.writeHead(200, {
-      "content-type": file.endsWith(".js") ? "text/javascript" : "text/html; charset=utf-8",
+      "content-type": file.endsWith(".txt") ? "text/javascript" : "text/html; charset=utf-8",
       "content-security-policy": contentSecurityPolicy,
     });
     response.end(await readFile(join(pageDirectory, file)));

@@ -249,9 +249,10 @@ export async function shown(page: Page, selector: string, timeout = WAIT): Promi
   try {
     await page.locator(selector).first().waitFor({ timeout });
   } catch (error) {
-    // innerText, not textContent: the text as laid out is what a reader of the failure needs.
+    // The text as laid out (innerText) is what a reader of the failure needs.
     const text = await page
       .locator("main")
+      // biome-ignore lint/performance/useDomNodeTextContent: layout-aware text, for a failure message
       .innerText()
       .catch(() => "(no main)");
     throw new Error(`${selector} never showed; the page shows:\n${text.slice(0, 2000)}`, {

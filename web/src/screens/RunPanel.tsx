@@ -187,8 +187,7 @@ export function RunPanel(props: {
           </summary>
           <ul>
             {run.deliveryNotes.map((note, i) => (
-              // biome-ignore lint/suspicious/noArrayIndexKey: the same note may recur; order is all
-              <li key={i}>{note}</li>
+              <li key={`${i}:${note}`}>{note}</li>
             ))}
           </ul>
         </details>
