@@ -152,6 +152,12 @@ describe("web client: declined prompts, wrong chains, reloads (issue 14)", funct
     await shown(page, `#session[data-session="${sessionId}"]`);
     // The run resumes by itself once the remembered wallet reconnects (no prompt).
     await shown(page, "#run #progress");
+    // Following another link to the same chain in this tab keeps the one runner it has.
+    await page.goto(f.sessionLink(sessionId).replace("#/session?session=", "#/?from="));
+    await shown(page, "#sessions");
+    await openSession(page, f.sessionLink(sessionId), sessionId);
+    await shown(page, "#run #progress");
+    expect(await page.locator('#run[data-status="elsewhere"]').count()).to.equal(0);
     const secondC = f.startCliParty(c, sessionId, fingerprint);
     const outcome = await finalizedOutcome(page);
     expectExit(await runB, 0);

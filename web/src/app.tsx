@@ -29,6 +29,14 @@ const LAST_ACCOUNT = "roundtable-last-account";
 
 type Saved = { rpcUrls: string[]; contract?: Address; relayers: string[]; chainId?: number };
 
+function sameSettings(a: ChainSettings, b: ChainSettings): boolean {
+  return (
+    a.rpcUrls.join(",") === b.rpcUrls.join(",") &&
+    a.contract === b.contract &&
+    a.relayers.join(",") === b.relayers.join(",")
+  );
+}
+
 function savedSettings(): Saved {
   try {
     const saved = JSON.parse(localStorage.getItem(SETTINGS) ?? "null") as Saved | null;
@@ -98,12 +106,16 @@ export function App() {
       route.contract !== undefined ||
       route.relayers !== undefined
     ) {
-      setSettings((s) => ({
-        rpcUrls: route.rpcUrls ?? s.rpcUrls,
-        contract: route.contract ?? s.contract,
-        relayers: route.relayers ?? s.relayers,
-        fromLink: true,
-      }));
+      setSettings((s) => {
+        const next = {
+          rpcUrls: route.rpcUrls ?? s.rpcUrls,
+          contract: route.contract ?? s.contract,
+          relayers: route.relayers ?? s.relayers,
+          fromLink: true,
+        };
+        // The same settings keep the same connection, and so the runs going in this tab.
+        return sameSettings(s, next) ? s : next;
+      });
     }
   }, [route.rpcUrls?.join(","), route.contract, route.relayers?.join(",")]);
 
@@ -145,9 +157,20 @@ export function App() {
     };
   }, [settings, route.chainId]);
 
+  // One set of runs per chain, contract, providers and relayers: a new link to the same ones must
+  // not start a second runner beside the one this tab already runs.
+  const runsKey =
+    connection &&
+    [
+      connection.chainId,
+      connection.contract,
+      ...connection.rpcUrls,
+      "|",
+      ...connection.relayers,
+    ].join(" ");
   const runs = useMemo(
     () => (connection && store ? new BrowserRuns(connection, store) : undefined),
-    [connection, store],
+    [runsKey, store],
   );
 
   const refreshWalletChain = useCallback(async () => {
