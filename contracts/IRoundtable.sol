@@ -219,6 +219,8 @@ interface IRoundtable {
     error RoundtableNotInitiator(uint256 sessionId, address initiator, address sender);
     error RoundtableNoResult(uint256 sessionId, Status status);
     error RoundtableBatchOutOfGas(uint256 item, uint256 gasLeft);
+    /// @notice A batch's packing ends inside the item starting at `offset`, or names an unknown action type there.
+    error RoundtableMalformedBatch(uint256 offset);
     error RoundtableSignatureCheckOutOfGas(uint256 sessionId, uint8 party, uint256 gasLeft);
 
     // ─────────────────────────────────────────────────────────── functions
@@ -255,10 +257,15 @@ interface IRoundtable {
     /// doubles as the simulation a relayer runs before accepting an action.
     function applySigned(SignedAction calldata action) external;
 
-    /// @notice Applies many signed actions. An item already recorded is skipped ({ActionSkipped}); an invalid item
-    /// is rejected ({ActionRejected}); neither undoes the others. Reverts if an item ran out of gas, so a
-    /// batch sent with too little gas cannot make valid items fail.
-    function batch(SignedAction[] calldata actions) external;
+    /// @notice Applies many signed actions, packed one after another (items are numbered from 0 in that order).
+    /// An item already recorded is skipped ({ActionSkipped}); an invalid item is rejected ({ActionRejected});
+    /// neither undoes the others. Reverts if an item ran out of gas, so a batch sent with too little gas cannot
+    /// make valid items fail, and reverts as a whole if the packing is malformed.
+    /// @param items Each item, big-endian: a 16-byte head (action type, party, round and accused as one byte each,
+    /// the session id as 8 bytes, the data's and the signature's lengths as 2 bytes each), then for an acceptance
+    /// or a commitment the 32-byte word of {SignedAction}, then the data, then the signature. The packing carries
+    /// no ABI padding: in a batch of small actions that padding would cost more than a fifth of the calldata.
+    function batch(bytes calldata items) external;
 
     /// @notice Aborts a session whose current phase's deadline has passed, blaming the parties that had not acted.
     /// Anyone may call it.

@@ -62,6 +62,10 @@ contract Roundtable is IRoundtable, EIP712 {
     /// @dev x-coordinate of the secp256k1 generator: a key whose secret is 1 (or n - 1) is public knowledge.
     uint256 private constant _GX = 0x79BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798;
 
+    /// @dev A packed batch item's head: action, party, round, accused (1 byte each), session id (8), data length (2),
+    /// signature length (2).
+    uint256 private constant _ITEM_HEAD_BYTES = 16;
+
     // Header.flags bits.
     uint8 private constant _FLAG_SIGNING = 1;
     uint8 private constant _FLAG_COMMIT_STEP = 2;
@@ -74,6 +78,9 @@ contract Roundtable is IRoundtable, EIP712 {
     // Set when a complaint aborted the session; resultLength then holds the complainant's index + 1, so its own
     // complaint sent again (a relayed copy) is skipped as already recorded.
     uint8 private constant _FLAG_COMPLAINED = 32;
+    // Always set in a written acted-bitmap (party indexes stop at 254): the slot then never returns to zero, so no
+    // phase pays a 20,000-gas zero-to-nonzero write after the first.
+    uint256 private constant _ACTED_SENTINEL = 1 << 255;
 
     // Layout of the SSTORE2 blob: configHash (32) | initiator (20) | creation block (8, big-endian) | parties (20 each)
     // | commit-reveal mask (1) | round durations (4 each, big-endian).
@@ -155,62 +162,79 @@ contract Roundtable is IRoundtable, EIP712 {
         bytes calldata keyProof,
         address delegate
     ) external {
-        _requireEncryptionKey(sessionId, party, encryptionKey, keyProof);
-        _accept(sessionId, party, configHash, encryptionKey, delegate, msg.data[0:0]);
+        bytes memory failure = _checkEncryptionKey(sessionId, party, encryptionKey, keyProof);
+        if (failure.length == 0)
+            failure = _tryAccept(sessionId, party, configHash, encryptionKey, delegate, msg.data[0:0]);
+        _revertIfFailed(failure);
     }
 
     /// @inheritdoc IRoundtable
     function commit(uint256 sessionId, uint8 party, uint8 round, bytes32 commitment) external {
-        _commit(sessionId, party, round, commitment, msg.data[0:0]);
+        _revertIfFailed(_tryCommit(sessionId, party, round, commitment, msg.data[0:0]));
     }
 
     /// @inheritdoc IRoundtable
     function submit(uint256 sessionId, uint8 party, uint8 round, bytes calldata payload) external {
-        _submit(sessionId, party, round, payload, msg.data[0:0]);
+        _revertIfFailed(_trySubmit(sessionId, party, round, payload, msg.data[0:0]));
     }
 
     /// @inheritdoc IRoundtable
     function complain(uint256 sessionId, uint8 party, uint8 round, uint8 accused, bytes calldata evidence) external {
-        _complain(sessionId, party, round, accused, evidence, msg.data[0:0]);
+        _revertIfFailed(_tryComplain(sessionId, party, round, accused, evidence, msg.data[0:0]));
     }
 
     /// @inheritdoc IRoundtable
     function applySigned(SignedAction calldata action) external {
-        // An empty signature means "authorized by msg.sender"; inside {batch} the sender is this contract,
-        // so every relayed action must carry a signature.
-        if (action.signature.length == 0) revert RoundtableMissingSignature(action.sessionId, action.party);
-        if (action.action == ActionType.Accept) {
-            (bytes calldata key, bytes calldata proof, address delegate) = _splitAcceptData(action);
-            _requireEncryptionKey(action.sessionId, action.party, key, proof);
-            _accept(action.sessionId, action.party, action.word, key, delegate, action.signature);
-        } else if (action.action == ActionType.Commit) {
-            _commit(action.sessionId, action.party, action.round, action.word, action.signature);
-        } else if (action.action == ActionType.Submit) {
-            _submit(action.sessionId, action.party, action.round, action.data, action.signature);
-        } else {
-            _complain(action.sessionId, action.party, action.round, action.accused, action.data, action.signature);
-        }
+        _revertIfFailed(
+            _trySigned(
+                action.action,
+                action.sessionId,
+                action.party,
+                action.round,
+                action.accused,
+                action.word,
+                action.data,
+                action.signature
+            )
+        );
     }
 
     /// @inheritdoc IRoundtable
-    function batch(SignedAction[] calldata actions) external {
-        for (uint256 i = 0; i < actions.length; ++i) {
-            SignedAction calldata action = actions[i];
-            uint256 gasBefore = gasleft();
-            // solhint-disable-next-line no-empty-blocks
-            try this.applySigned(action) {} catch (bytes memory reason) {
-                // A call receives at most 63/64 of the gas left (EIP-150). If the item failed with 1/64 or less
-                // left, it ran out of gas: revert the whole batch so that a relayer cannot make a valid item fail
-                // by sending too little gas.
-                if (gasleft() <= gasBefore / 63 || bytes4(reason) == RoundtableSignatureCheckOutOfGas.selector) {
-                    revert RoundtableBatchOutOfGas(i, gasleft());
-                }
-                if (bytes4(reason) == RoundtableAlreadyActed.selector) {
-                    emit ActionSkipped(action.sessionId, i, action.party);
+    /// @dev Validate, then apply, item by item, in this call: every check runs before an item writes anything and
+    /// returns its failure instead of reverting, so an invalid item is skipped or rejected without undoing the
+    /// others and without a self-call per item. Only running out of gas reverts: the whole batch then, so that a
+    /// relayer cannot make a valid item fail by sending too little gas.
+    function batch(bytes calldata items) external {
+        uint256 at = 0;
+        for (uint256 i = 0; at < items.length; ++i) {
+            uint256 head;
+            bytes32 word;
+            bytes calldata data;
+            bytes calldata signature;
+            (head, word, data, signature, at) = _unpackItem(items, at);
+            uint256 freeMemory = _freeMemoryPointer();
+            bytes memory failure = _trySigned(
+                ActionType(head >> 120),
+                uint64(head >> 32),
+                uint8(head >> 112),
+                uint8(head >> 104),
+                uint8(head >> 96),
+                word,
+                data,
+                signature
+            );
+            if (failure.length != 0) {
+                bytes4 selector = bytes4(failure);
+                if (selector == RoundtableSignatureCheckOutOfGas.selector) revert RoundtableBatchOutOfGas(i, gasleft());
+                if (selector == RoundtableAlreadyActed.selector) {
+                    emit ActionSkipped(uint64(head >> 32), i, uint8(head >> 112));
                 } else {
-                    emit ActionRejected(action.sessionId, i, action.party, reason);
+                    emit ActionRejected(uint64(head >> 32), i, uint8(head >> 112), failure);
                 }
             }
+            // Nothing an item allocated is used after it: reusing its memory keeps a long batch from paying
+            // memory expansion, which grows with the square of the memory used.
+            _setFreeMemoryPointer(freeMemory);
         }
     }
 
@@ -325,7 +349,8 @@ contract Roundtable is IRoundtable, EIP712 {
     function digestOf(SignedAction calldata action) external view returns (bytes32) {
         bytes32 structHash;
         if (action.action == ActionType.Accept) {
-            (bytes calldata key, , address delegate) = _splitAcceptData(action);
+            (bytes calldata key, , address delegate, bool wellFormed) = _splitAcceptData(action.data);
+            if (!wellFormed) revert RoundtableInvalidAcceptData(action.sessionId, action.party, action.data.length);
             structHash = _acceptHash(action.sessionId, action.party, action.word, key, delegate);
         } else if (action.action == ActionType.Commit) {
             structHash = _commitHash(action.sessionId, action.party, action.round, action.word);
@@ -354,106 +379,173 @@ contract Roundtable is IRoundtable, EIP712 {
 
     // ────────────────────────────────────────────────── action internals
 
-    function _accept(
+    /// @dev The signed route of every action. An empty signature means "authorized by msg.sender", which inside
+    /// {batch} would be whoever sent the batch: a signed action must carry a signature.
+    function _trySigned(
+        ActionType action,
+        uint256 sessionId,
+        uint8 party,
+        uint8 round,
+        uint8 accused,
+        bytes32 word,
+        bytes calldata data,
+        bytes calldata signature
+    ) private returns (bytes memory) {
+        if (signature.length == 0) {
+            return abi.encodeWithSelector(RoundtableMissingSignature.selector, sessionId, party);
+        }
+        if (action == ActionType.Accept) return _trySignedAccept(sessionId, party, word, data, signature);
+        if (action == ActionType.Commit) return _tryCommit(sessionId, party, round, word, signature);
+        if (action == ActionType.Submit) return _trySubmit(sessionId, party, round, data, signature);
+        return _tryComplain(sessionId, party, round, accused, data, signature);
+    }
+
+    function _trySignedAccept(
+        uint256 sessionId,
+        uint8 party,
+        bytes32 configHash,
+        bytes calldata data,
+        bytes calldata signature
+    ) private returns (bytes memory failure) {
+        (bytes calldata key, bytes calldata proof, address delegate, bool wellFormed) = _splitAcceptData(data);
+        if (!wellFormed) {
+            return abi.encodeWithSelector(RoundtableInvalidAcceptData.selector, sessionId, party, data.length);
+        }
+        failure = _checkEncryptionKey(sessionId, party, key, proof);
+        if (failure.length != 0) return failure;
+        return _tryAccept(sessionId, party, configHash, key, delegate, signature);
+    }
+
+    // Each _try* checks everything first and returns the custom error an invalid action gets (empty when valid), and
+    // only then writes: nothing after the checks can fail but running out of gas.
+
+    function _tryAccept(
         uint256 sessionId,
         uint8 party,
         bytes32 configHash,
         bytes calldata encryptionKey,
         address delegate,
         bytes calldata signature
-    ) private {
-        Header memory h = _openSlotHeader(sessionId, party, 0, false);
-        _requireBeforeDeadline(sessionId, h);
-        address account = _partyAt(sessionId, h, party);
-        bytes32 expected = bytes32(SSTORE2.read(h.blob, 0, 32));
-        if (configHash != expected) revert RoundtableConfigHashMismatch(sessionId, expected, configHash);
-        uint256 bits = _requireNotActed(sessionId, h, party);
-        if (delegate == account) revert RoundtableInvalidDelegate(sessionId, party, delegate);
+    ) private returns (bytes memory failure) {
+        Header memory h;
+        (h, failure) = _openSlotHeader(sessionId, party, 0, false);
+        if (failure.length != 0) return failure;
+        if (block.timestamp > h.deadline) return _deadlinePassed(sessionId, h);
+        address account = _partyAt(h, party);
+        {
+            bytes32 expected = bytes32(SSTORE2.read(h.blob, 0, 32));
+            if (configHash != expected) {
+                return abi.encodeWithSelector(RoundtableConfigHashMismatch.selector, sessionId, expected, configHash);
+            }
+        }
+        uint256 bits = _actedBits[sessionId];
+        if (_hasActed(bits, h, party)) return _alreadyActed(sessionId, h.round, party);
+        if (delegate == account) {
+            return abi.encodeWithSelector(RoundtableInvalidDelegate.selector, sessionId, party, delegate);
+        }
         bytes32 structHash = _acceptHash(sessionId, party, configHash, encryptionKey, delegate);
         // Only the party's own account accepts: a delegate exists only once this acceptance names it.
-        _authorizeAccount(sessionId, party, account, structHash, signature);
+        failure = _checkAccountSignature(sessionId, party, account, structHash, signature);
+        if (failure.length != 0) return failure;
 
         if (delegate != address(0)) _delegates[sessionId][party] = delegate;
         emit PartyAccepted(sessionId, account, party, encryptionKey, delegate);
         _recordAction(sessionId, h, bits, party, structHash);
     }
 
-    function _commit(
+    function _tryCommit(
         uint256 sessionId,
         uint8 party,
         uint8 round,
         bytes32 commitment,
         bytes calldata signature
-    ) private {
-        Header memory h = _openSlotHeader(sessionId, party, round, true);
-        _requireRound(sessionId, h, round);
+    ) private returns (bytes memory failure) {
+        Header memory h;
+        (h, failure) = _openSlotHeader(sessionId, party, round, true);
+        if (failure.length != 0) return failure;
+        if (round != h.round) return _unexpectedRound(sessionId, h, round);
         Phase phase = _openPhase(h);
-        if (phase != Phase.Committing) revert RoundtableUnexpectedPhase(sessionId, phase, Phase.Committing);
-        _requireBeforeDeadline(sessionId, h);
-        if (commitment == bytes32(0)) revert RoundtableEmptyCommitment(sessionId, party);
-        address account = _partyAt(sessionId, h, party);
-        uint256 bits = _requireNotActed(sessionId, h, party);
+        if (phase != Phase.Committing) return _unexpectedPhase(sessionId, phase, Phase.Committing);
+        if (block.timestamp > h.deadline) return _deadlinePassed(sessionId, h);
+        if (commitment == bytes32(0)) {
+            return abi.encodeWithSelector(RoundtableEmptyCommitment.selector, sessionId, party);
+        }
+        address account = _partyAt(h, party);
+        uint256 bits = _actedBits[sessionId];
+        if (_hasActed(bits, h, party)) return _alreadyActed(sessionId, h.round, party);
         bytes32 structHash = _commitHash(sessionId, party, round, commitment);
-        _authorize(sessionId, party, account, structHash, signature);
+        failure = _checkSignature(sessionId, party, account, structHash, signature);
+        if (failure.length != 0) return failure;
 
         _commitments[sessionId][party] = commitment;
         emit CommitmentSubmitted(sessionId, account, party, round, commitment);
         _recordAction(sessionId, h, bits, party, structHash);
     }
 
-    function _submit(
+    function _trySubmit(
         uint256 sessionId,
         uint8 party,
         uint8 round,
         bytes calldata payload,
         bytes calldata signature
-    ) private {
-        Header memory h = _openSlotHeader(sessionId, party, round, false);
-        _requireRound(sessionId, h, round);
+    ) private returns (bytes memory failure) {
+        Header memory h;
+        (h, failure) = _openSlotHeader(sessionId, party, round, false);
+        if (failure.length != 0) return failure;
+        if (round != h.round) return _unexpectedRound(sessionId, h, round);
         Phase phase = _openPhase(h);
         if (phase == Phase.Accepting || phase == Phase.Committing) {
-            revert RoundtableUnexpectedPhase(
-                sessionId,
-                phase,
-                phase == Phase.Committing ? Phase.Revealing : Phase.Submitting
-            );
+            return _unexpectedPhase(sessionId, phase, phase == Phase.Committing ? Phase.Revealing : Phase.Submitting);
         }
-        _requireBeforeDeadline(sessionId, h);
-        _requirePayloadLength(payload.length, phase == Phase.Agreeing ? MAX_RESULT_BYTES : MAX_PAYLOAD_BYTES);
-        address account = _partyAt(sessionId, h, party);
-        uint256 bits = _requireNotActed(sessionId, h, party);
-        bytes32 payloadHash = keccak256(payload);
-        if (phase == Phase.Revealing) _requireCommitment(sessionId, round, party, account, payloadHash);
-        bytes32 structHash = _submitHash(sessionId, party, round, payloadHash);
-        _authorize(sessionId, party, account, structHash, signature);
+        if (block.timestamp > h.deadline) return _deadlinePassed(sessionId, h);
+        failure = _checkPayloadLength(payload.length, phase == Phase.Agreeing ? MAX_RESULT_BYTES : MAX_PAYLOAD_BYTES);
+        if (failure.length != 0) return failure;
+        address account = _partyAt(h, party);
+        uint256 bits = _actedBits[sessionId];
+        if (_hasActed(bits, h, party)) return _alreadyActed(sessionId, h.round, party);
+        bytes32 structHash;
+        {
+            bytes32 payloadHash = keccak256(payload);
+            if (phase == Phase.Revealing) {
+                failure = _checkReveal(sessionId, round, party, account, payloadHash);
+                if (failure.length != 0) return failure;
+            }
+            structHash = _submitHash(sessionId, party, round, payloadHash);
+        }
+        failure = _checkSignature(sessionId, party, account, structHash, signature);
+        if (failure.length != 0) return failure;
 
-        if (phase == Phase.Agreeing) _recordAgreement(sessionId, h, payload, payloadHash);
+        if (phase == Phase.Agreeing) _recordAgreement(sessionId, h, payload);
         emit PayloadSubmitted(sessionId, account, party, round, payload);
         _recordAction(sessionId, h, bits, party, structHash);
     }
 
-    function _complain(
+    function _tryComplain(
         uint256 sessionId,
         uint8 party,
         uint8 round,
         uint8 accused,
         bytes calldata evidence,
         bytes calldata signature
-    ) private {
-        Header memory h = _header(sessionId);
+    ) private returns (bytes memory failure) {
+        Header memory h = _headers[sessionId];
+        if (h.status == Status.None) return abi.encodeWithSelector(RoundtableUnknownSession.selector, sessionId);
         if (h.flags & _FLAG_COMPLAINED != 0 && h.resultLength == uint256(party) + 1) {
-            revert RoundtableAlreadyActed(sessionId, h.round, party);
+            return _alreadyActed(sessionId, h.round, party);
         }
-        if (h.status != Status.Active) revert RoundtableSessionClosed(sessionId, h.status);
-        if (h.round == 0) revert RoundtableUnexpectedPhase(sessionId, Phase.Accepting, Phase.Submitting);
-        _requireRound(sessionId, h, round);
-        _requireBeforeDeadline(sessionId, h);
-        _requirePayloadLength(evidence.length, MAX_PAYLOAD_BYTES);
-        address account = _partyAt(sessionId, h, party);
-        if (accused >= h.partyCount) revert RoundtableUnknownParty(sessionId, accused, h.partyCount);
-        if (accused == party) revert RoundtableSelfComplaint(sessionId, party);
+        if (h.status != Status.Active) return _sessionClosed(sessionId, h.status);
+        if (h.round == 0) return _unexpectedPhase(sessionId, Phase.Accepting, Phase.Submitting);
+        if (round != h.round) return _unexpectedRound(sessionId, h, round);
+        if (block.timestamp > h.deadline) return _deadlinePassed(sessionId, h);
+        failure = _checkPayloadLength(evidence.length, MAX_PAYLOAD_BYTES);
+        if (failure.length != 0) return failure;
+        if (party >= h.partyCount) return _unknownParty(sessionId, party, h);
+        if (accused >= h.partyCount) return _unknownParty(sessionId, accused, h);
+        if (accused == party) return abi.encodeWithSelector(RoundtableSelfComplaint.selector, sessionId, party);
+        address account = _partyAt(h, party);
         bytes32 structHash = _complainHash(sessionId, party, round, accused, evidence);
-        _authorize(sessionId, party, account, structHash, signature);
+        failure = _checkSignature(sessionId, party, account, structHash, signature);
+        if (failure.length != 0) return failure;
 
         bytes32 transcript = _foldTranscript(sessionId, party, structHash);
         h.status = Status.Aborted;
@@ -467,14 +559,16 @@ contract Roundtable is IRoundtable, EIP712 {
 
     /// @dev The first agreement stores the result; each later one must hash to it. A disagreement is recorded
     /// and the session aborts once everyone has spoken, so the auditor sees every party's claim.
-    function _recordAgreement(uint256 sessionId, Header memory h, bytes calldata result, bytes32 resultHash) private {
+    function _recordAgreement(uint256 sessionId, Header memory h, bytes calldata result) private {
         if (h.resultLength == 0) {
             for (uint256 word = 0; word * 32 < result.length; ++word) {
                 _results[sessionId][word] = bytes32(result[word * 32:]);
             }
             h.resultLength = uint8(result.length);
             _headers[sessionId] = h;
-        } else if (h.flags & _FLAG_DISAGREED == 0 && keccak256(_loadResult(sessionId, h.resultLength)) != resultHash) {
+        } else if (
+            h.flags & _FLAG_DISAGREED == 0 && keccak256(_loadResult(sessionId, h.resultLength)) != keccak256(result)
+        ) {
             h.flags |= _FLAG_DISAGREED;
             _headers[sessionId] = h;
         }
@@ -484,7 +578,7 @@ contract Roundtable is IRoundtable, EIP712 {
     /// party has acted.
     function _recordAction(uint256 sessionId, Header memory h, uint256 bits, uint8 party, bytes32 structHash) private {
         _foldTranscript(sessionId, party, structHash);
-        bits ^= 1 << party;
+        bits = (bits ^ (1 << party)) | _ACTED_SENTINEL;
         _actedBits[sessionId] = bits;
         if (_actedMask(bits, h) == _fullMask(h.partyCount)) _openNextPhase(sessionId, h);
     }
@@ -534,80 +628,79 @@ contract Roundtable is IRoundtable, EIP712 {
 
     /// @dev A round action: by the party's account, or by the delegate its acceptance named (sending it, or by
     /// its ECDSA signature). The delegate slot is read only when the account did not authorize the action.
-    function _authorize(
+    function _checkSignature(
         uint256 sessionId,
         uint8 party,
         address account,
         bytes32 structHash,
         bytes calldata signature
-    ) private view {
+    ) private view returns (bytes memory) {
         if (signature.length == 0) {
-            if (msg.sender == account) return;
-            address delegate = _delegates[sessionId][party];
-            if (delegate == address(0) || msg.sender != delegate) {
-                revert RoundtableUnauthorized(sessionId, party, account, msg.sender);
-            }
-            return;
+            if (msg.sender == account) return "";
+            address sender = _delegates[sessionId][party];
+            if (sender != address(0) && msg.sender == sender) return "";
+            return abi.encodeWithSelector(RoundtableUnauthorized.selector, sessionId, party, account, msg.sender);
         }
         bytes32 digest = _hashTypedDataV4(structHash);
         // One recovery serves both: the party's own key first (no delegate read on that path), then its delegate,
         // and only then a contract wallet's ERC-1271 verdict.
         (address recovered, ECDSA.RecoverError error, ) = ECDSA.tryRecoverCalldata(digest, signature);
         if (error == ECDSA.RecoverError.NoError) {
-            if (recovered == account) return;
+            if (recovered == account) return "";
             address delegate = _delegates[sessionId][party];
-            if (delegate != address(0) && recovered == delegate) return;
+            if (delegate != address(0) && recovered == delegate) return "";
         }
-        if (account.code.length == 0 || !_isValidSignature(sessionId, party, account, digest, signature)) {
-            revert RoundtableInvalidSignature(sessionId, party, account);
-        }
+        return _checkWalletSignature(sessionId, party, account, digest, signature);
     }
 
-    /// @dev An acceptance: by the party's account only.
-    function _authorizeAccount(
+    /// @dev An acceptance: by the party's account only. Its ECDSA key first, as OpenZeppelin's SignatureChecker does
+    /// (an EIP-7702 account has code and still its key), then a contract wallet's verdict.
+    function _checkAccountSignature(
         uint256 sessionId,
         uint8 party,
         address account,
         bytes32 structHash,
         bytes calldata signature
-    ) private view {
+    ) private view returns (bytes memory) {
         if (signature.length == 0) {
-            if (msg.sender != account) revert RoundtableUnauthorized(sessionId, party, account, msg.sender);
-            return;
+            if (msg.sender == account) return "";
+            return abi.encodeWithSelector(RoundtableUnauthorized.selector, sessionId, party, account, msg.sender);
         }
-        if (!_isValidSignature(sessionId, party, account, _hashTypedDataV4(structHash), signature)) {
-            revert RoundtableInvalidSignature(sessionId, party, account);
-        }
+        bytes32 digest = _hashTypedDataV4(structHash);
+        (address recovered, ECDSA.RecoverError error, ) = ECDSA.tryRecoverCalldata(digest, signature);
+        if (error == ECDSA.RecoverError.NoError && recovered == account) return "";
+        return _checkWalletSignature(sessionId, party, account, digest, signature);
     }
 
-    /// @dev ECDSA through OpenZeppelin, which rejects high-s (malleable) signatures. Contract wallets (ERC-1271) are
-    /// asked by hand because OpenZeppelin's SignatureChecker forwards all gas: here the wallet gets exactly
-    /// ERC1271_GAS, so its verdict cannot depend on the gas the sender chose. A call without that much gas reverts
-    /// as out of gas (and so does a batch containing it); a wallet that fails within its allowance is rejected. The
-    /// call is a staticcall, so a wallet cannot re-enter and change state, and only 32 bytes of its answer are
-    /// copied, so it cannot bloat memory.
-    function _isValidSignature(
+    /// @dev A contract wallet's (ERC-1271) verdict, asked by hand because OpenZeppelin's SignatureChecker forwards all
+    /// gas: here the wallet gets exactly ERC1271_GAS, so its verdict cannot depend on the gas the sender chose. A
+    /// call without that much gas fails as out of gas (and reverts a batch containing it); a wallet that fails within
+    /// its allowance is rejected. The call is a staticcall, so a wallet cannot re-enter and change state, and only 32
+    /// bytes of its answer are copied, so it cannot bloat memory. An account without code has no verdict to give.
+    function _checkWalletSignature(
         uint256 sessionId,
         uint8 party,
         address account,
         bytes32 digest,
         bytes calldata signature
-    ) private view returns (bool valid) {
+    ) private view returns (bytes memory) {
         if (account.code.length == 0) {
-            (address recovered, ECDSA.RecoverError error, ) = ECDSA.tryRecoverCalldata(digest, signature);
-            return error == ECDSA.RecoverError.NoError && recovered == account;
+            return abi.encodeWithSelector(RoundtableInvalidSignature.selector, sessionId, party, account);
         }
         // EIP-150 passes at most 63/64 of the gas left; keep enough that the wallet gets its whole allowance.
         if (gasleft() < ERC1271_GAS + ERC1271_GAS / 63 + 2_000) {
-            revert RoundtableSignatureCheckOutOfGas(sessionId, party, gasleft());
+            return abi.encodeWithSelector(RoundtableSignatureCheckOutOfGas.selector, sessionId, party, gasleft());
         }
         bytes memory query = abi.encodeCall(IERC1271.isValidSignature, (digest, signature));
         bytes4 magic = IERC1271.isValidSignature.selector;
         uint256 allowance = ERC1271_GAS;
+        bool valid;
         assembly ("memory-safe") {
             let success := staticcall(allowance, account, add(query, 0x20), mload(query), 0x00, 0x20)
             valid := and(success, and(gt(returndatasize(), 0x1f), eq(mload(0x00), magic)))
         }
+        if (!valid) return abi.encodeWithSelector(RoundtableInvalidSignature.selector, sessionId, party, account);
+        return "";
     }
 
     // ─────────────────────────────────────────────────────────── guards
@@ -677,54 +770,106 @@ contract Roundtable is IRoundtable, EIP712 {
         if (block.timestamp > h.deadline) revert RoundtableDeadlinePassed(sessionId, h.deadline, block.timestamp);
     }
 
-    function _requireRound(uint256 sessionId, Header memory h, uint8 round) private pure {
-        if (round != h.round) revert RoundtableUnexpectedRound(sessionId, h.round, round);
-    }
-
     /// @dev A compressed secp256k1 point (0x02 or 0x03, then x), not the generator, whose secret its registrant
     /// proves to hold with a BIP-340 signature bound to this session and party. Without the proof, a party could
     /// register a point off the curve or another party's key, and honest parties, unable to encrypt to it, would be
     /// the ones who fall silent and are blamed. The verification also proves x is on the curve.
-    /// Checked before the session's state (by the entry points, to keep `_accept`'s stack small): a valid proof
+    /// Checked before the session's state (by the entry points, to keep `_tryAccept`'s stack small): a valid proof
     /// depends on nothing the state can change.
-    function _requireEncryptionKey(
+    function _checkEncryptionKey(
         uint256 sessionId,
         uint8 party,
         bytes calldata key,
         bytes calldata proof
-    ) private view {
+    ) private view returns (bytes memory) {
         if (key.length != ENCRYPTION_KEY_BYTES || (key[0] != 0x02 && key[0] != 0x03)) {
-            revert RoundtableInvalidEncryptionKey(sessionId, party, key.length);
+            return abi.encodeWithSelector(RoundtableInvalidEncryptionKey.selector, sessionId, party, key.length);
         }
         uint256 x = uint256(bytes32(key[1:33]));
-        if (x == _GX) revert RoundtableKnownEncryptionKey(sessionId, party, bytes32(x));
-        if (proof.length != KEY_PROOF_BYTES) revert RoundtableInvalidAcceptData(sessionId, party, proof.length);
+        if (x == _GX) return abi.encodeWithSelector(RoundtableKnownEncryptionKey.selector, sessionId, party, x);
+        if (proof.length != KEY_PROOF_BYTES) {
+            return abi.encodeWithSelector(RoundtableInvalidAcceptData.selector, sessionId, party, proof.length);
+        }
         uint256 rx = uint256(bytes32(proof[0:32]));
         uint256 s = uint256(bytes32(proof[32:64]));
         if (!Bip340.verify(x, rx, s, _keyProofDigest(sessionId, party, key))) {
-            revert RoundtableInvalidKeyProof(sessionId, party, bytes32(x));
+            return abi.encodeWithSelector(RoundtableInvalidKeyProof.selector, sessionId, party, x);
         }
+        return "";
     }
 
-    function _requirePayloadLength(uint256 length, uint256 max) private pure {
-        if (length == 0 || length > max) revert RoundtableInvalidPayloadLength(length, 1, max);
+    function _checkPayloadLength(uint256 length, uint256 max) private pure returns (bytes memory) {
+        if (length == 0 || length > max) {
+            return abi.encodeWithSelector(RoundtableInvalidPayloadLength.selector, length, 1, max);
+        }
+        return "";
     }
 
-    function _requireNotActed(uint256 sessionId, Header memory h, uint8 party) private view returns (uint256 bits) {
-        bits = _actedBits[sessionId];
-        if ((_actedMask(bits, h) >> party) & 1 == 1) revert RoundtableAlreadyActed(sessionId, h.round, party);
+    function _hasActed(uint256 bits, Header memory h, uint8 party) private pure returns (bool) {
+        return (_actedMask(bits, h) >> party) & 1 == 1;
     }
 
-    function _requireCommitment(
+    /// @dev A revealed payload must be the one its party committed to in this round.
+    function _checkReveal(
         uint256 sessionId,
         uint8 round,
         uint8 party,
         address account,
         bytes32 payloadHash
-    ) private view {
+    ) private view returns (bytes memory) {
         bytes32 committed = _commitments[sessionId][party];
         bytes32 revealed = _commitment(sessionId, round, account, payloadHash);
-        if (committed != revealed) revert RoundtableCommitmentMismatch(sessionId, party, committed, revealed);
+        if (committed != revealed) {
+            return abi.encodeWithSelector(RoundtableCommitmentMismatch.selector, sessionId, party, committed, revealed);
+        }
+        return "";
+    }
+
+    // Failures every action shares, encoded as the custom errors the direct entry points revert with.
+
+    function _alreadyActed(uint256 sessionId, uint8 round, uint8 party) private pure returns (bytes memory) {
+        return abi.encodeWithSelector(RoundtableAlreadyActed.selector, sessionId, round, party);
+    }
+
+    function _deadlinePassed(uint256 sessionId, Header memory h) private view returns (bytes memory) {
+        return abi.encodeWithSelector(RoundtableDeadlinePassed.selector, sessionId, h.deadline, block.timestamp);
+    }
+
+    function _unexpectedRound(uint256 sessionId, Header memory h, uint8 round) private pure returns (bytes memory) {
+        return abi.encodeWithSelector(RoundtableUnexpectedRound.selector, sessionId, h.round, round);
+    }
+
+    function _unexpectedPhase(uint256 sessionId, Phase current, Phase expected) private pure returns (bytes memory) {
+        return abi.encodeWithSelector(RoundtableUnexpectedPhase.selector, sessionId, current, expected);
+    }
+
+    function _unknownParty(uint256 sessionId, uint8 party, Header memory h) private pure returns (bytes memory) {
+        return abi.encodeWithSelector(RoundtableUnknownParty.selector, sessionId, party, h.partyCount);
+    }
+
+    function _sessionClosed(uint256 sessionId, Status status) private pure returns (bytes memory) {
+        return abi.encodeWithSelector(RoundtableSessionClosed.selector, sessionId, status);
+    }
+
+    /// @dev Reverts with an encoded custom error, as if it had been raised here.
+    function _revertIfFailed(bytes memory failure) private pure {
+        if (failure.length != 0) {
+            assembly ("memory-safe") {
+                revert(add(failure, 0x20), mload(failure))
+            }
+        }
+    }
+
+    function _freeMemoryPointer() private pure returns (uint256 pointer) {
+        assembly ("memory-safe") {
+            pointer := mload(0x40)
+        }
+    }
+
+    function _setFreeMemoryPointer(uint256 pointer) private pure {
+        assembly ("memory-safe") {
+            mstore(0x40, pointer)
+        }
     }
 
     // ─────────────────────────────────────────────────────────── helpers
@@ -748,14 +893,15 @@ contract Roundtable is IRoundtable, EIP712 {
         uint8 party,
         uint8 round,
         bool commitStep
-    ) private view returns (Header memory h) {
-        h = _header(sessionId);
-        if (party >= h.partyCount) revert RoundtableUnknownParty(sessionId, party, h.partyCount);
+    ) private view returns (Header memory h, bytes memory failure) {
+        h = _headers[sessionId];
+        if (h.status == Status.None) return (h, abi.encodeWithSelector(RoundtableUnknownSession.selector, sessionId));
+        if (party >= h.partyCount) return (h, _unknownParty(sessionId, party, h));
         bool phaseClosed = round < h.round || (round == h.round && commitStep && h.flags & _FLAG_REVEAL_STEP != 0);
         if ((h.status == Status.Active && phaseClosed) || (h.status == Status.Finalized && round <= h.roundCount)) {
-            revert RoundtableAlreadyActed(sessionId, round, party);
+            return (h, _alreadyActed(sessionId, round, party));
         }
-        if (h.status != Status.Active) revert RoundtableSessionClosed(sessionId, h.status);
+        if (h.status != Status.Active) return (h, _sessionClosed(sessionId, h.status));
     }
 
     /// @dev The phase of an active session, ignoring time.
@@ -768,15 +914,16 @@ contract Roundtable is IRoundtable, EIP712 {
 
     /// @dev Bit i set when party i has acted in the current phase (see _FLAG_PARITY).
     function _actedMask(uint256 bits, Header memory h) private pure returns (uint256) {
-        return h.flags & _FLAG_PARITY == 0 ? bits : bits ^ _fullMask(h.partyCount);
+        uint256 full = _fullMask(h.partyCount);
+        return (h.flags & _FLAG_PARITY == 0 ? bits : bits ^ full) & full;
     }
 
     function _fullMask(uint256 partyCount) private pure returns (uint256) {
         return (uint256(1) << partyCount) - 1;
     }
 
-    function _partyAt(uint256 sessionId, Header memory h, uint8 party) private view returns (address) {
-        if (party >= h.partyCount) revert RoundtableUnknownParty(sessionId, party, h.partyCount);
+    /// @dev The account of a party index already checked against the party count.
+    function _partyAt(Header memory h, uint8 party) private view returns (address) {
         return _readAddress(h.blob, _PARTIES_OFFSET + 20 * uint256(party));
     }
 
@@ -862,16 +1009,36 @@ contract Roundtable is IRoundtable, EIP712 {
         }
     }
 
+    /// @dev The packed batch item starting at `at` (see {IRoundtable-batch}), and where the next one starts. Read by
+    /// hand: no library unpacks a layout of our own, and ABI encoding would pad every field to 32 bytes.
+    function _unpackItem(
+        bytes calldata items,
+        uint256 at
+    ) private pure returns (uint256 head, bytes32 word, bytes calldata data, bytes calldata signature, uint256 next) {
+        if (items.length - at < _ITEM_HEAD_BYTES) revert RoundtableMalformedBatch(at);
+        assembly ("memory-safe") {
+            head := shr(128, calldataload(add(items.offset, at)))
+        }
+        uint256 action = head >> 120;
+        if (action > uint256(ActionType.Complain)) revert RoundtableMalformedBatch(at);
+        uint256 wordLength = action == uint256(ActionType.Accept) || action == uint256(ActionType.Commit) ? 32 : 0;
+        uint256 dataStart = at + _ITEM_HEAD_BYTES + wordLength;
+        uint256 signatureStart = dataStart + ((head >> 16) & 0xffff);
+        next = signatureStart + (head & 0xffff);
+        if (next > items.length) revert RoundtableMalformedBatch(at);
+        if (wordLength != 0) word = bytes32(items[dataStart - 32:dataStart]);
+        data = items[dataStart:signatureStart];
+        signature = items[signatureStart:next];
+    }
+
     /// @dev Accept data in a SignedAction: key (33) | proof (64) | optional delegate (20).
     function _splitAcceptData(
-        SignedAction calldata action
-    ) private pure returns (bytes calldata key, bytes calldata proof, address delegate) {
-        bytes calldata data = action.data;
+        bytes calldata data
+    ) private pure returns (bytes calldata key, bytes calldata proof, address delegate, bool wellFormed) {
         uint256 length = data.length;
         uint256 base = ENCRYPTION_KEY_BYTES + KEY_PROOF_BYTES;
-        if (length != base && length != base + 20) {
-            revert RoundtableInvalidAcceptData(action.sessionId, action.party, length);
-        }
+        wellFormed = length == base || length == base + 20;
+        if (!wellFormed) return (data[0:0], data[0:0], address(0), false);
         key = data[0:ENCRYPTION_KEY_BYTES];
         proof = data[ENCRYPTION_KEY_BYTES:base];
         if (length > base) delegate = address(bytes20(data[base:base + 20]));

@@ -48,7 +48,7 @@ const partyCount = Number(values.parties);
 const attackers = Number(values.attackers);
 const blockTime = Number(values["block-time"]);
 
-const chain = await startRelayerChain({ blockTime });
+const chain = await startRelayerChain({ blockTime, stepsTracing: true });
 const dir = await tempDir();
 // All clients are this process: no per-client limit in the way of the honest load.
 const relayer = await startTestRelayer(chain, dir.path, {

@@ -6,6 +6,7 @@
 //
 //   npm run gas            prints a table
 //   npm run gas -- --json  prints one JSON object
+
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { network } from "hardhat";
 import {
@@ -19,6 +20,7 @@ import {
   zeroAddress,
 } from "viem";
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
+import { packBatchItems } from "../src/sdk/batchCall.js";
 import { encodeAcceptData } from "../src/sdk/eip712.js";
 import { proveEncryptionKey } from "../src/sdk/encryptionKeyProof.js";
 import { roundtableAbi } from "../src/sdk/generated/roundtableAbi.js";
@@ -31,7 +33,21 @@ const SIZES = [2, 3, 4, 8, 16, 32];
 const json = process.argv.includes("--json");
 
 type Stage = "create" | "accept" | "round1" | "round2" | "agreement";
-type Measured = { total: number; byStage: Record<Stage, number[]> };
+type Measured = { total: number; byStage: Record<Stage, number[]>; floor: number };
+
+/**
+ * EIP-7623's calldata floor of a transaction (Prague and later): 21,000 plus 10 gas per token,
+ * a zero byte one token, any other byte four. No contract code can make a transaction cheaper.
+ */
+function calldataFloor(input: Hex): number {
+  let tokens = 0;
+  for (let i = 2; i < input.length; i += 2) tokens += input.slice(i, i + 2) === "00" ? 1 : 4;
+  return 21_000 + 10 * tokens;
+}
+
+async function floorOf(hash: Hex): Promise<number> {
+  return calldataFloor((await publicClient.getTransaction({ hash })).input);
+}
 
 const connection = await network.create();
 const publicClient = (await connection.viem.getPublicClient()) as PublicClient;
@@ -62,11 +78,13 @@ async function receipt(hash: Hex): Promise<TransactionReceipt> {
   return result;
 }
 
-async function createSession(config: SessionConfig): Promise<{ sessionId: bigint; gas: number }> {
+async function createSession(
+  config: SessionConfig,
+): Promise<{ sessionId: bigint; gas: number; floor: number }> {
   const hash = await contract.write.createSession([config], { account: deployer.account });
   const result = await receipt(hash);
   const sessionId = (await contract.read.sessionCount()) as bigint;
-  return { sessionId, gas: Number(result.gasUsed) };
+  return { sessionId, gas: Number(result.gasUsed), floor: await floorOf(hash) };
 }
 
 /** A fresh encryption key of party `party` and its proof of possession for session `sessionId`. */
@@ -126,7 +144,7 @@ async function runDirect(n: number, t: number): Promise<Measured> {
   const total = Object.values(byStage)
     .flat()
     .reduce((a, b) => a + b, 0);
-  return { total, byStage };
+  return { total, byStage, floor: Number.NaN };
 }
 
 async function runBatched(n: number, t: number, delegated = false): Promise<Measured> {
@@ -134,6 +152,7 @@ async function runBatched(n: number, t: number, delegated = false): Promise<Meas
   const config = keygenConfig({ parties: parties.map((p) => p.address), threshold: t });
   const configHash = hashSessionConfig(config);
   const created = await createSession(config);
+  let floor = created.floor;
   const id = created.sessionId;
   const groupKey = `0x02${random(32).slice(2)}` as Hex;
   const payloads = parties.map(() => payloadsFor(n, t, groupKey));
@@ -160,8 +179,11 @@ async function runBatched(n: number, t: number, delegated = false): Promise<Meas
         }),
       ),
     );
-    const hash = await contract.write.batch([actions], { account: deployer.account });
+    const hash = await contract.write.batch([packBatchItems(actions)], {
+      account: deployer.account,
+    });
     byStage[stage].push(Number((await receipt(hash)).gasUsed));
+    floor += await floorOf(hash);
   };
   await phase("accept", (i) => ({
     ...base,
@@ -189,7 +211,7 @@ async function runBatched(n: number, t: number, delegated = false): Promise<Meas
   const total = Object.values(byStage)
     .flat()
     .reduce((a, b) => a + b, 0);
-  return { total, byStage };
+  return { total, byStage, floor };
 }
 
 async function expectFinalized(sessionId: bigint) {
@@ -221,6 +243,8 @@ for (const n of SIZES) {
     },
     batched: {
       total: batched.total,
+      // The sum of every transaction's EIP-7623 calldata floor: what the bytes alone cost.
+      calldataFloor: batched.floor,
       perPhase: {
         accept: batched.byStage.accept[0]!,
         round1: batched.byStage.round1[0]!,
@@ -245,16 +269,19 @@ if (json) {
 } else {
   const fmt = (x: number) => x.toLocaleString("en-US");
   console.log(
-    "| n | t | direct total | create | accept | round 1 | round 2 | agreement | batched total | batched/direct | batched, delegates | delegates/batched |",
+    "| n | t | direct total | create | accept | round 1 | round 2 | agreement | batched total | batched/direct | batched floor | batched/floor | batched, delegates | delegates/batched |",
   );
-  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const s of sizes) {
     const p = s.direct.perAction;
     console.log(
-      `| ${s.n} | ${s.t} | ${fmt(s.direct.total)} | ${fmt(s.direct.create)} | ${fmt(p.accept)} | ${fmt(p.round1)} | ${fmt(p.round2)} | ${fmt(p.agreement)} | ${fmt(s.batched.total)} | ${(s.batched.total / s.direct.total).toFixed(2)} | ${fmt(s.batchedWithDelegates.total)} | ${(s.batchedWithDelegates.total / s.batched.total).toFixed(3)} |`,
+      `| ${s.n} | ${s.t} | ${fmt(s.direct.total)} | ${fmt(s.direct.create)} | ${fmt(p.accept)} | ${fmt(p.round1)} | ${fmt(p.round2)} | ${fmt(p.agreement)} | ${fmt(s.batched.total)} | ${(s.batched.total / s.direct.total).toFixed(2)} | ${fmt(s.batched.calldataFloor)} | ${(s.batched.total / s.batched.calldataFloor).toFixed(2)} | ${fmt(s.batchedWithDelegates.total)} | ${(s.batchedWithDelegates.total / s.batched.total).toFixed(3)} |`,
     );
   }
   console.log("\nPer-action columns are means over the session's parties (direct transactions).");
+  console.log(
+    "Batched floor: the sum of the batched session's transactions' EIP-7623 calldata floors (21,000 + 10 gas a token; a zero byte is one token, any other four), creation included.",
+  );
   console.log(
     "With delegates, each acceptance names a delegate (one more storage slot) and the delegates sign every round.",
   );

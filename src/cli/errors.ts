@@ -156,6 +156,7 @@ const contractExitCodes: { readonly [name in RoundtableErrorName]: ExitCode } = 
   StringTooLong: ExitCode.NoResult,
   // Gas: sending again with more gas succeeds.
   RoundtableBatchOutOfGas: ExitCode.Chain,
+  RoundtableMalformedBatch: ExitCode.Chain,
   RoundtableSignatureCheckOutOfGas: ExitCode.Chain,
 };
 

@@ -1,5 +1,6 @@
 import { type Address, type Hash, type Hex, recoverAddress } from "viem";
 import { z } from "zod";
+import { batchItemProblem } from "../sdk/batchCall.js";
 import { ActionType, type SignedAction } from "../sdk/types.js";
 import type { WalletStanding } from "./reputation.js";
 import type { WalletValidationCheck } from "./traceValidation.js";
@@ -70,19 +71,26 @@ export function parseActionBody(input: unknown): ParseActionBodyResult {
       message: `Invalid data: an Accept carries 97 bytes (encryption key and key proof) or 117 (and a delegate), not ${dataBytes}. Build it with encodeAcceptData and send the action again.`,
     };
   }
-  return {
-    ok: true,
-    action: {
-      action: body.action,
-      sessionId: BigInt(body.sessionId),
-      party: body.party,
-      round: body.round,
-      accused: body.accused,
-      word: body.word.toLowerCase() as Hex,
-      data: body.data.toLowerCase() as Hex,
-      signature: body.signature.toLowerCase() as Hex,
-    },
+  const action: SignedAction = {
+    action: body.action,
+    sessionId: BigInt(body.sessionId),
+    party: body.party,
+    round: body.round,
+    accused: body.accused,
+    word: body.word.toLowerCase() as Hex,
+    data: body.data.toLowerCase() as Hex,
+    signature: body.signature.toLowerCase() as Hex,
   };
+  // Every accepted action goes out in a batch: one that the packing cannot carry is refused now.
+  const unpackable = batchItemProblem(action);
+  if (unpackable !== undefined) {
+    return {
+      ok: false,
+      field: "signature",
+      message: `This relayer cannot batch the action: ${unpackable}.`,
+    };
+  }
+  return { ok: true, action };
 }
 
 /** The account that owns a slot, and whether it holds code (an ERC-1271 wallet). */

@@ -340,6 +340,9 @@ export const roundtableErrorMessages: {
   RoundtableBatchOutOfGas: ([item, gasLeft]) =>
     `The batch ran out of gas at item ${item} (${gasLeft} gas left), so the whole batch was reverted rather than let a valid item fail. Send it again with a higher gas limit, or split it into smaller batches.`,
 
+  RoundtableMalformedBatch: ([offset]) =>
+    `The batch's packed items are malformed at byte ${offset} (an item runs past the end, or names an unknown action type), so nothing in it was applied. Build the batch with packBatchItems (src/sdk/batchCall.ts).`,
+
   InvalidShortString: () =>
     "The contract's EIP-712 name or version is not a valid short string. This is a deployment problem, not a caller's: use a correctly deployed Roundtable contract.",
 

@@ -9,6 +9,7 @@ import {
   type Transaction,
   zeroAddress,
 } from "viem";
+import { unpackBatchItems } from "./batchCall.js";
 import { type AcceptData, decodeAcceptData } from "./eip712.js";
 import { roundtableAbi } from "./generated/roundtableAbi.js";
 import type { TranscriptAction } from "./transcript.js";
@@ -34,7 +35,7 @@ export function decodeRoundtableCall(
       return { kind: "signed", route: "applySigned", items: [args[0] as SignedAction] };
     }
     if (functionName === "batch") {
-      return { kind: "signed", route: "batch", items: args[0] as readonly SignedAction[] };
+      return { kind: "signed", route: "batch", items: unpackBatchItems(args[0] as Hex) };
     }
     return { kind: "direct", functionName, args: args ?? [] };
   } catch {

@@ -3,6 +3,7 @@
 // transactions by one relayer, many sessions in lock step. Faults are injected per session: a
 // wrong share, a false complaint, a disagreeing agreement, a silent party, an invalid proof of
 // knowledge. Shared by test/auditor and scripts/bench-audit.ts; no top-level side effects.
+
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import {
   type Address,
@@ -29,6 +30,7 @@ import {
   type SessionContext,
   TAPROOT_CIPHERSUITE,
 } from "../../src/protocol/index.js";
+import { packBatchItems } from "../../src/sdk/batchCall.js";
 import { commitmentOf } from "../../src/sdk/commitmentOf.js";
 import { encodeAcceptData } from "../../src/sdk/eip712.js";
 import { proveEncryptionKey } from "../../src/sdk/encryptionKeyProof.js";
@@ -252,7 +254,7 @@ async function drive(
           address: chain.contract,
           abi: roundtableAbi,
           functionName: "batch",
-          args: [chunk],
+          args: [packBatchItems(chunk)],
           gas: BigInt(chunk.length) * 400_000n + 200_000n,
         }),
       );

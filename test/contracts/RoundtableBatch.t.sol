@@ -37,10 +37,10 @@ contract RoundtableBatchTest is RoundtableTestBase {
         vm.expectEmit(address(rt));
         emit IRoundtable.PhaseOpened(id, 1, IRoundtable.Phase.Submitting, uint40(block.timestamp + ROUND));
         vm.prank(STRANGER);
-        rt.batch(accepts);
+        rt.batch(_pack(accepts));
 
         vm.prank(STRANGER);
-        rt.batch(_submitItems(id, 1));
+        rt.batch(_pack(_submitItems(id, 1)));
         IRoundtable.SessionState memory state = rt.sessionState(id);
         vm.assertEq(state.round, 2, "round 1 completed by one batch");
         vm.assertEq(uint256(state.phase), uint256(IRoundtable.Phase.Submitting), "round 2 open");
@@ -58,7 +58,7 @@ contract RoundtableBatchTest is RoundtableTestBase {
         emit IRoundtable.ActionSkipped(id, 1, 1);
         vm.expectEmit(address(rt));
         emit IRoundtable.PayloadSubmitted(id, accounts[2], 2, 1, items[2].data);
-        rt.batch(items);
+        rt.batch(_pack(items));
 
         vm.assertEq(rt.sessionState(id).round, 2, "every party's payload is in; round 2 open");
     }
@@ -75,7 +75,7 @@ contract RoundtableBatchTest is RoundtableTestBase {
             2,
             abi.encodeWithSelector(IRoundtable.RoundtableInvalidSignature.selector, id, 2, accounts[2])
         );
-        rt.batch(items);
+        rt.batch(_pack(items));
 
         vm.assertEq(rt.sessionState(id).acted, 0xb, "parties 0, 1 and 3 landed; party 2 did not");
     }
@@ -88,7 +88,7 @@ contract RoundtableBatchTest is RoundtableTestBase {
         _acceptAll(id);
         vm.expectEmit(address(rt));
         emit IRoundtable.ActionSkipped(id, 0, 3);
-        rt.batch(items);
+        rt.batch(_pack(items));
     }
 
     // ──────────────────────────────────────────── a complaint sent again
@@ -122,7 +122,7 @@ contract RoundtableBatchTest is RoundtableTestBase {
         items[0] = complaint;
         vm.expectEmit(address(rt));
         emit IRoundtable.ActionSkipped(id, 0, 0);
-        rt.batch(items);
+        rt.batch(_pack(items));
         vm.assertEq(rt.transcriptOf(id), transcript, "transcript unchanged");
     }
 
@@ -139,7 +139,7 @@ contract RoundtableBatchTest is RoundtableTestBase {
             2,
             abi.encodeWithSelector(IRoundtable.RoundtableSessionClosed.selector, id, IRoundtable.Status.Aborted)
         );
-        rt.batch(items);
+        rt.batch(_pack(items));
     }
 
     /// @dev One batch: the complaint lands, its copy is skipped, another party's complaint is rejected.
@@ -160,7 +160,7 @@ contract RoundtableBatchTest is RoundtableTestBase {
             2,
             abi.encodeWithSelector(IRoundtable.RoundtableSessionClosed.selector, id, IRoundtable.Status.Aborted)
         );
-        rt.batch(items);
+        rt.batch(_pack(items));
         _assertPhase(id, IRoundtable.Phase.Aborted, "aborted once");
     }
 
@@ -176,28 +176,85 @@ contract RoundtableBatchTest is RoundtableTestBase {
             abi.encodeWithSelector(IRoundtable.RoundtableMissingSignature.selector, id, 0)
         );
         vm.prank(accounts[0]);
-        rt.batch(items);
+        rt.batch(_pack(items));
         vm.assertEq(rt.sessionState(id).acted, 0xe, "an unsigned item is not authorized by the batch's sender");
     }
 
     function test_batchOfNothingDoesNothing() public {
         bytes32 before = rt.transcriptOf(id);
-        rt.batch(new IRoundtable.SignedAction[](0));
+        rt.batch("");
         vm.assertEq(rt.transcriptOf(id), before, "transcript unchanged");
+    }
+
+    // ───────────────────────────────────────────────── packing
+
+    /// @dev A packing that ends inside an item, or names no action type, reverts as a whole with the offset of the
+    /// item: the relayer built it wrong, and no valid item beside it is failed.
+    function test_malformedPackingRevertsTheWholeBatchNamingTheItem() public {
+        _acceptAll(id);
+        IRoundtable.SignedAction[] memory items = _submitItems(id, 1);
+        bytes memory packed = _pack(items);
+        uint256 second = 16 + items[0].data.length + items[0].signature.length;
+
+        vm.expectRevert(abi.encodeWithSelector(IRoundtable.RoundtableMalformedBatch.selector, 0));
+        rt.batch(_slice(packed, 0, 15));
+        vm.expectRevert(abi.encodeWithSelector(IRoundtable.RoundtableMalformedBatch.selector, second));
+        rt.batch(_slice(packed, 0, second + 20));
+        vm.expectRevert(abi.encodeWithSelector(IRoundtable.RoundtableMalformedBatch.selector, packed.length));
+        rt.batch(bytes.concat(packed, hex"00"));
+
+        bytes memory unknownAction = bytes.concat(packed);
+        unknownAction[second] = bytes1(uint8(4));
+        vm.expectRevert(abi.encodeWithSelector(IRoundtable.RoundtableMalformedBatch.selector, second));
+        rt.batch(unknownAction);
+        vm.assertEq(rt.sessionState(id).acted, 0, "nothing landed");
+
+        rt.batch(packed);
+        vm.assertEq(
+            uint8(rt.sessionState(id).phase),
+            uint8(IRoundtable.Phase.Submitting),
+            "the well-formed batch lands"
+        );
+        vm.assertEq(rt.sessionState(id).round, 2, "and opens round 2");
+    }
+
+    /// @dev A payload's length is the item's own: an item whose declared data length swallows the next item's bytes
+    /// changes its payload, so its party's signature no longer covers it and it alone is rejected.
+    function test_itemLengthsCannotShiftBytesBetweenItems() public {
+        _acceptAll(id);
+        IRoundtable.SignedAction[] memory items = new IRoundtable.SignedAction[](2);
+        items[0] = _signedSubmit(id, 0, 1, _round1Payload(T, 0));
+        items[1] = _signedSubmit(id, 1, 1, _round1Payload(T, 1));
+        bytes memory packed = _pack(items);
+        // Item 0 declares 65 more data bytes and no signature: its "data" now ends with its own signature.
+        uint256 dataLength = items[0].data.length + 65;
+        packed[12] = bytes1(uint8(dataLength >> 8));
+        packed[13] = bytes1(uint8(dataLength));
+        packed[14] = 0;
+        packed[15] = 0;
+        vm.expectEmit(address(rt));
+        emit IRoundtable.ActionRejected(
+            id,
+            0,
+            0,
+            abi.encodeWithSelector(IRoundtable.RoundtableMissingSignature.selector, id, 0)
+        );
+        rt.batch(packed);
+        vm.assertEq(rt.sessionState(id).acted, 0x2, "only party 1's item landed");
     }
 
     // ───────────────────────────────────────────────── under-gassed batch (C10)
 
     /// @dev Threat C10: whatever gas a relayer attaches, a batch of valid items either lands all of them or
-    /// reverts as a whole; it never lands some and fails the others. The scan finds gas limits at which an item's
-    /// call runs out of gas and checks the batch reverted with RoundtableBatchOutOfGas.
+    /// reverts as a whole; it never lands some and fails the others. Items run inline (validate, then apply), so a
+    /// limit that starves one runs the whole call out of gas.
     function test_C10_underGassedBatchRevertsAsAWhole() public {
         _acceptAll(id);
         // Three of the four parties, so the round stays open and the acted bitmap shows what landed.
         IRoundtable.SignedAction[] memory items = new IRoundtable.SignedAction[](3);
         for (uint8 i = 0; i < 3; ++i) items[i] = _signedSubmit(id, i, 1, _payload(MAX_PAYLOAD, i));
-        uint256 itemOutOfGas = _scanGasLimits(abi.encodeCall(rt.batch, (items)), 0x7);
-        vm.assertGt(itemOutOfGas, 0, "some gas limit starved an item and reverted the batch");
+        (, uint256 reverted) = _scanGasLimits(abi.encodeCall(rt.batch, (_pack(items))), 0x7);
+        vm.assertGt(reverted, 0, "the scan reached limits too low for the batch");
     }
 
     /// @dev Threat C10 with a contract-wallet party whose ERC-1271 check is expensive (a passkey wallet verifying
@@ -234,14 +291,19 @@ contract RoundtableBatchTest is RoundtableTestBase {
         items[1].signature = abi.encode(r, s);
 
         uint256 expected = (uint256(1) << eoa) | (uint256(1) << w);
-        uint256 itemOutOfGas = _scanGasLimits(abi.encodeCall(rt.batch, (items)), expected);
+        (uint256 itemOutOfGas, ) = _scanGasLimits(abi.encodeCall(rt.batch, (_pack(items))), expected);
         vm.assertGt(itemOutOfGas, 0, "some gas limit starved the wallet's check and reverted the batch");
     }
 
     /// @dev Calls `batchCall` (for the latest session) with gas limits from what it needs down to half of that, in
     /// steps, from the same state. Each call must either land every item (acted bitmap `expected`) or revert; a
     /// revert that happened inside the loop is RoundtableBatchOutOfGas. Returns how many limits reverted that way.
-    function _scanGasLimits(bytes memory batchCall, uint256 expected) internal returns (uint256 itemOutOfGas) {
+    /// @return itemOutOfGas limits at which an item's wallet check lacked its allowance (RoundtableBatchOutOfGas)
+    /// @return reverted limits at which the batch reverted, for whatever reason of gas
+    function _scanGasLimits(
+        bytes memory batchCall,
+        uint256 expected
+    ) internal returns (uint256 itemOutOfGas, uint256 reverted) {
         uint256 snapshot = vm.snapshotState();
         uint256 before = gasleft();
         (bool ok, ) = address(rt).call(batchCall);
@@ -261,8 +323,10 @@ contract RoundtableBatchTest is RoundtableTestBase {
                 vm.assertEq(acted, expected, "a batch that succeeds lands every valid item");
             } else if (bytes4(ret) == IRoundtable.RoundtableBatchOutOfGas.selector) {
                 ++itemOutOfGas;
+                ++reverted;
             } else {
                 vm.assertEq(ret.length, 0, "otherwise the batch itself ran out of gas");
+                ++reverted;
             }
         }
         vm.revertToState(snapshot);

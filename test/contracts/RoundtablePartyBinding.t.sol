@@ -166,7 +166,7 @@ contract RoundtablePartyBindingTest is RoundtableTestBase {
         items[1] = _signedSubmit(id, e, 2, _round2Payload(4, e));
         vm.expectEmit(address(rt));
         emit IRoundtable.ActionRejected(id, 0, w, _invalidSignature(w));
-        rt.batch(items);
+        rt.batch(_pack(items));
         vm.assertEq(rt.sessionState(id).acted, uint256(1) << e, "only party e's own item landed");
     }
 }

@@ -400,7 +400,7 @@ contract RoundtableSignaturesTest is RoundtableTestBase {
         uint8 victim = w == 0 ? 1 : 0;
         IRoundtable.SignedAction[] memory items = new IRoundtable.SignedAction[](1);
         items[0] = _signedSubmit(sessionId, victim, 2, _round2Payload(4, victim));
-        wallet.arm(address(rt), abi.encodeCall(rt.batch, (items)));
+        wallet.arm(address(rt), abi.encodeCall(rt.batch, (_pack(items))));
         _expectReentryRejected(sessionId, w, address(wallet));
 
         wallet.reenterNow();
@@ -452,7 +452,7 @@ contract RoundtableSignaturesTest is RoundtableTestBase {
             w,
             abi.encodeWithSelector(IRoundtable.RoundtableInvalidSignature.selector, sessionId, w, wallet)
         );
-        rt.batch(items);
+        rt.batch(_pack(items));
 
         vm.assertEq(rt.transcriptOf(sessionId), transcriptBefore, "transcript unchanged");
         vm.assertEq(rt.sessionState(sessionId).acted, actedBefore, "acted bitmap unchanged");

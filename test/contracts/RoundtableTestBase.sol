@@ -39,6 +39,31 @@ abstract contract RoundtableTestBase {
     /// @dev Test time starts at a realistic clock rather than EDR's default of 1.
     uint256 internal constant START = 1_750_000_000;
 
+    /// @dev Packs signed actions as {IRoundtable-batch} reads them: a 16-byte head (action, party, round, accused,
+    /// session id as 8 bytes, data and signature lengths as 2 bytes), the word for an acceptance or commitment, the
+    /// data, the signature.
+    function _pack(IRoundtable.SignedAction[] memory items) internal pure returns (bytes memory packed) {
+        for (uint256 i = 0; i < items.length; ++i) {
+            IRoundtable.SignedAction memory a = items[i];
+            bool hasWord = a.action == IRoundtable.ActionType.Accept || a.action == IRoundtable.ActionType.Commit;
+            packed = bytes.concat(
+                packed,
+                abi.encodePacked(
+                    uint8(a.action),
+                    a.party,
+                    a.round,
+                    a.accused,
+                    uint64(a.sessionId),
+                    uint16(a.data.length),
+                    uint16(a.signature.length)
+                ),
+                hasWord ? abi.encodePacked(a.word) : bytes(""),
+                a.data,
+                a.signature
+            );
+        }
+    }
+
     address internal constant INITIATOR = address(0x1417_1A70);
     address internal constant STRANGER = address(0x5742_A93E);
 

@@ -46,6 +46,8 @@ export type Anvil = {
 export type StartAnvilParameters = {
   /** Seconds between blocks; omitted: a block per transaction (automine). */
   blockTime?: number | undefined;
+  /** Record opcode steps, for `debug_traceTransaction`'s default (struct log) tracer. */
+  stepsTracing?: boolean | undefined;
 };
 
 function anvilBinary(): string {
@@ -55,10 +57,14 @@ function anvilBinary(): string {
 }
 
 /** Starts anvil on a free port and waits until it answers. Stop it with `stop()`. */
-export async function startAnvil({ blockTime }: StartAnvilParameters = {}): Promise<Anvil> {
+export async function startAnvil({
+  blockTime,
+  stepsTracing,
+}: StartAnvilParameters = {}): Promise<Anvil> {
   const port = await freePort();
   const args = ["--host", host, "--port", String(port), "--mnemonic", developmentMnemonic];
   if (blockTime !== undefined) args.push("--block-time", String(blockTime));
+  if (stepsTracing === true) args.push("--steps-tracing");
   const child: ChildProcess = spawn(anvilBinary(), args, { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {

@@ -10,6 +10,7 @@ import type {
   RoundtablePublicClient,
   RoundtableWalletClient,
 } from "../../src/sdk/actions/internal.js";
+import { packBatchItems } from "../../src/sdk/batchCall.js";
 import { roundtableAbi } from "../../src/sdk/generated/roundtableAbi.js";
 import { actionDigest, relayerActionId } from "../../src/sdk/relayerActionId.js";
 import { ActionType, type SignedAction, type UnsignedAction } from "../../src/sdk/types.js";
@@ -138,7 +139,7 @@ export async function startLyingRelayer(p: StartLyingRelayerParameters): Promise
       address: p.address,
       abi: roundtableAbi,
       functionName: "batch",
-      args: [items],
+      args: [packBatchItems(items)],
       account: p.sender.account!,
       chain: p.sender.chain,
     });

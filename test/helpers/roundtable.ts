@@ -18,6 +18,7 @@ import {
   zeroAddress,
   zeroHash,
 } from "viem";
+import { packBatchItems } from "../../src/sdk/batchCall.js";
 import { encodeAcceptData } from "../../src/sdk/eip712.js";
 import { roundtableAbi } from "../../src/sdk/generated/roundtableAbi.js";
 import { signAction } from "../../src/sdk/signAction.js";
@@ -314,7 +315,7 @@ export function relay(
   d: Deployment,
   actions: readonly SignedAction[],
 ): Promise<TransactionReceipt> {
-  return mined(d, d.roundtable.write.batch([actions], { account: d.relayer }));
+  return mined(d, d.roundtable.write.batch([packBatchItems(actions)], { account: d.relayer }));
 }
 
 export function stateOf(d: Deployment, session: Session): Promise<SessionState> {

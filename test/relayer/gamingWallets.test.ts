@@ -45,9 +45,11 @@ describe("relayer › gaming contract wallets (threat R9)", function () {
   let relayer: Relayer;
 
   before(async () => {
-    chain = await startRelayerChain();
+    chain = await startRelayerChain({ stepsTracing: true });
     dir = await tempDir();
-    relayer = await startTestRelayer(chain, dir.path);
+    // One batch in flight, so that on automine "the next batch" is "the next block" (several in
+    // flight with a gaming wallet: inFlight.test.ts).
+    relayer = await startTestRelayer(chain, dir.path, { maxInFlight: 1 });
   });
   after(async () => {
     await relayer?.close();

@@ -7,14 +7,18 @@ import {
   type Abi,
   type Address,
   createWalletClient,
+  decodeFunctionData,
   getAddress,
   type Hash,
   type Hex,
+  hexToBytes,
   http,
   parseAbi,
   parseEventLogs,
 } from "viem";
+import { packBatchItems, unpackBatchItems } from "../../src/sdk/batchCall.js";
 import { roundtableAbi } from "../../src/sdk/generated/roundtableAbi.js";
+import type { SignedAction } from "../../src/sdk/types.js";
 import {
   encryptionKeyOf,
   encryptionSecretOf,
@@ -103,16 +107,36 @@ export async function flip(
   });
 }
 
-type CallFrame = { type: string; to?: string; gasUsed: Hex; calls?: CallFrame[] };
+type StructLog = { op: string; gas: number; depth: number };
 
 /** Gas of a relayer's batches: in all, and on items that did not land (skipped or rejected). */
 export type BatchGas = { total: bigint; wasted: bigint; batches: number; failedItems: number };
 
+/** The event each batch item emits once, in item order: its action's, or its skip or rejection. */
+const itemEvents = new Set([
+  "PartyAccepted",
+  "CommitmentSubmitted",
+  "PayloadSubmitted",
+  "ComplaintFiled",
+  "ActionSkipped",
+  "ActionRejected",
+]);
+
+/** Bytes of calldata at their intrinsic price (EIP-2028: 16 a non-zero byte, 4 a zero byte). */
+function calldataGas(bytes: Uint8Array): bigint {
+  let gas = 0n;
+  for (const b of bytes) gas += b === 0 ? 4n : 16n;
+  return gas;
+}
+
 /**
  * Reads every transaction `relayer` sent to `contract` from block `fromBlock` on, and splits its
- * gas by item: an item's share is its `applySigned` self-call (callTracer's gasUsed), and a batch
- * that reverted whole is wasted entirely. What is left of a batch (21,000, calldata, the loop) is
- * counted in `total` only.
+ * gas by item. The contract runs items inline (validate, then apply), so an item's execution is
+ * the span of the opcode trace from the previous item's last event to its own last event (its
+ * action's or its skip's or rejection's, then any phase or session event it caused); its share
+ * is that execution plus its packed bytes' calldata (the chain must record opcode steps: anvil's
+ * `--steps-tracing`, else this throws). A batch that reverted whole is wasted entirely. What is left (21,000, the call's head, the loop after the last event) is counted in
+ * `total` only.
  */
 export async function batchGas({
   chain,
@@ -137,27 +161,59 @@ export async function batchGas({
         result.wasted += receipt.gasUsed;
         continue;
       }
+      const events = parseEventLogs({
+        abi: roundtableAbi,
+        logs: receipt.logs.filter((l) => l.address.toLowerCase() === chain.contract.toLowerCase()),
+      });
       const failed = new Set(
-        parseEventLogs({
-          abi: roundtableAbi,
-          logs: receipt.logs,
-          eventName: ["ActionSkipped", "ActionRejected"],
-        }).map((e) => Number(e.args.item)),
+        events
+          .filter((e) => e.eventName === "ActionSkipped" || e.eventName === "ActionRejected")
+          .map((e) => Number((e.args as { item: bigint }).item)),
       );
       if (failed.size === 0) continue;
+      // The item each log belongs to: item k's own event is the k-th item event; the events after
+      // it (a phase opened, a session ended) are its too.
+      const itemOfLog: number[] = [];
+      let item = -1;
+      for (const e of events) {
+        if (itemEvents.has(e.eventName)) item++;
+        itemOfLog.push(item);
+      }
       const trace = (await jsonRpc(chain.anvil.rpcUrl, "debug_traceTransaction", [
         tx.hash,
-        { tracer: "callTracer" },
-      ])) as CallFrame;
-      const items = (trace.calls ?? []).filter(
-        (c) => c.type === "CALL" && c.to?.toLowerCase() === chain.contract.toLowerCase(),
+        { disableStack: true, disableMemory: true, disableStorage: true },
+      ])) as { structLogs: StructLog[] };
+      // Gas left after each LOG opcode of the batch's own frame (the next step's gas), in log order.
+      const steps = trace.structLogs;
+      if (steps.length === 0) {
+        throw new Error("batchGas needs opcode traces: start anvil with --steps-tracing");
+      }
+      const lastLogGas = new Map<number, number>();
+      let logIndex = 0;
+      for (const [at, step] of steps.entries()) {
+        if (step.depth !== 1 || !step.op.startsWith("LOG")) continue;
+        const owner = itemOfLog[logIndex++];
+        const left = steps[at + 1]?.gas;
+        if (owner !== undefined && owner >= 0 && left !== undefined) lastLogGas.set(owner, left);
+      }
+      const items = unpackBatchItems(
+        decodeFunctionData({ abi: roundtableAbi, data: tx.input }).args[0] as Hex,
       );
+      const packed = packedItemBytes(items);
+      const start = trace.structLogs[0]?.gas ?? 0;
       for (const index of failed) {
-        const frame = items[index];
-        if (frame !== undefined) result.wasted += BigInt(frame.gasUsed);
+        const before = index === 0 ? start : (lastLogGas.get(index - 1) ?? start);
+        const after = lastLogGas.get(index);
+        if (after !== undefined) result.wasted += BigInt(before - after);
+        result.wasted += calldataGas(packed[index] ?? new Uint8Array());
         result.failedItems++;
       }
     }
   }
   return result;
+}
+
+/** Each item's own packed bytes, as the batch carried them. */
+function packedItemBytes(items: readonly SignedAction[]): Uint8Array[] {
+  return items.map((item) => hexToBytes(packBatchItems([item])));
 }

@@ -48,10 +48,13 @@ export type RelayerChain = {
 /** Anvil (automine unless `blockTime`) with Roundtable deployed. */
 export async function startRelayerChain({
   blockTime,
+  stepsTracing,
 }: {
   blockTime?: number | undefined;
+  /** Opcode traces, for measuring each batch item's gas (see gamingWallets.ts batchGas). */
+  stepsTracing?: boolean | undefined;
 } = {}): Promise<RelayerChain> {
-  const anvil = await startAnvil({ blockTime });
+  const anvil = await startAnvil({ blockTime, stepsTracing });
   const { address } = await deployRoundtableOnAnvil(anvil);
   return {
     anvil,

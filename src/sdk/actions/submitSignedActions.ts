@@ -1,4 +1,5 @@
 import type { Address, Hash } from "viem";
+import { packBatchItems } from "../batchCall.js";
 import {
   decodeRoundtableError,
   type RoundtableError,
@@ -98,7 +99,7 @@ export async function submitSignedActions({
       const { request } = await publicClient.simulateContract({
         ...options,
         functionName: "batch",
-        args: [actions],
+        args: [packBatchItems(actions)],
       });
       hash = await writeWithHeadroom(publicClient, walletClient, request);
     }

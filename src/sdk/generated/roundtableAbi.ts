@@ -430,6 +430,17 @@ export const roundtableAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "offset",
+        "type": "uint256"
+      }
+    ],
+    "name": "RoundtableMalformedBatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "sessionId",
         "type": "uint256"
       },
@@ -1409,51 +1420,9 @@ export const roundtableAbi = [
   {
     "inputs": [
       {
-        "components": [
-          {
-            "internalType": "enum IRoundtable.ActionType",
-            "name": "action",
-            "type": "uint8"
-          },
-          {
-            "internalType": "uint256",
-            "name": "sessionId",
-            "type": "uint256"
-          },
-          {
-            "internalType": "uint8",
-            "name": "party",
-            "type": "uint8"
-          },
-          {
-            "internalType": "uint8",
-            "name": "round",
-            "type": "uint8"
-          },
-          {
-            "internalType": "uint8",
-            "name": "accused",
-            "type": "uint8"
-          },
-          {
-            "internalType": "bytes32",
-            "name": "word",
-            "type": "bytes32"
-          },
-          {
-            "internalType": "bytes",
-            "name": "data",
-            "type": "bytes"
-          },
-          {
-            "internalType": "bytes",
-            "name": "signature",
-            "type": "bytes"
-          }
-        ],
-        "internalType": "struct IRoundtable.SignedAction[]",
-        "name": "actions",
-        "type": "tuple[]"
+        "internalType": "bytes",
+        "name": "items",
+        "type": "bytes"
       }
     ],
     "name": "batch",

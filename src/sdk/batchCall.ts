@@ -1,0 +1,113 @@
+// The contract's `batch` packing, built and read in one place: the relayer, the SDK, the runner
+// and the auditor must agree byte for byte with Roundtable._unpackItem on what a batch carries.
+// Each item, big-endian: a 16-byte head (action type, party, round, accused: one byte each; the
+// session id: 8 bytes; the data's and the signature's lengths: 2 bytes each), then the 32-byte
+// word for an acceptance or a commitment, then the data, then the signature. Written by hand: the
+// layout is the contract's own, and ABI encoding would pad every field to 32 bytes.
+import {
+  bytesToHex,
+  concatHex,
+  encodeFunctionData,
+  type Hex,
+  hexToBytes,
+  numberToHex,
+  size,
+  zeroHash,
+} from "viem";
+import { roundtableAbi } from "./generated/roundtableAbi.js";
+import { ActionType, type SignedAction } from "./types.js";
+
+const HEAD_BYTES = 16;
+const MAX_SESSION_ID = 2n ** 64n - 1n;
+const MAX_LENGTH = 0xffff;
+
+const carriesWord = (action: number) =>
+  action === ActionType.Accept || action === ActionType.Commit;
+
+/** Why a signed action cannot be packed into a batch, or undefined when it can. */
+export function batchItemProblem(action: SignedAction): string | undefined {
+  if (action.sessionId > MAX_SESSION_ID) {
+    return `session id ${action.sessionId} does not fit a batch item's 8 bytes: send the action with applySigned`;
+  }
+  if (size(action.data) > MAX_LENGTH) {
+    return `data of ${size(action.data)} bytes does not fit a batch item (at most ${MAX_LENGTH})`;
+  }
+  if (size(action.signature) > MAX_LENGTH) {
+    return `a signature of ${size(action.signature)} bytes does not fit a batch item (at most ${MAX_LENGTH})`;
+  }
+  return undefined;
+}
+
+/** The `items` argument of `batch` for these signed actions, in order. */
+export function packBatchItems(actions: readonly SignedAction[]): Hex {
+  const parts: Hex[] = [];
+  for (const [index, action] of actions.entries()) {
+    const problem = batchItemProblem(action);
+    if (problem !== undefined) throw new Error(`Batch item ${index}: ${problem}`);
+    parts.push(
+      concatHex([
+        numberToHex(action.action, { size: 1 }),
+        numberToHex(action.party, { size: 1 }),
+        numberToHex(action.round, { size: 1 }),
+        numberToHex(action.accused, { size: 1 }),
+        numberToHex(action.sessionId, { size: 8 }),
+        numberToHex(size(action.data), { size: 2 }),
+        numberToHex(size(action.signature), { size: 2 }),
+        carriesWord(action.action) ? action.word : "0x",
+        action.data,
+        action.signature,
+      ]),
+    );
+  }
+  return concatHex(parts);
+}
+
+/**
+ * The signed actions a `batch` call's `items` carries, read exactly as the contract reads them.
+ * @throws when the packing is malformed (the contract reverts such a batch as a whole).
+ */
+export function unpackBatchItems(items: Hex): SignedAction[] {
+  const bytes = hexToBytes(items);
+  const actions: SignedAction[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    if (bytes.length - at < HEAD_BYTES)
+      throw new Error(`Malformed batch: item at byte ${at} is cut short`);
+    const head = bytes.subarray(at, at + HEAD_BYTES);
+    const action = head[0]!;
+    if (action > ActionType.Complain) {
+      throw new Error(`Malformed batch: item at byte ${at} has unknown action type ${action}`);
+    }
+    const view = new DataView(head.buffer, head.byteOffset, HEAD_BYTES);
+    const sessionId = view.getBigUint64(4);
+    const dataLength = view.getUint16(12);
+    const signatureLength = view.getUint16(14);
+    const wordLength = carriesWord(action) ? 32 : 0;
+    const dataStart = at + HEAD_BYTES + wordLength;
+    const signatureStart = dataStart + dataLength;
+    const next = signatureStart + signatureLength;
+    if (next > bytes.length)
+      throw new Error(`Malformed batch: item at byte ${at} runs past the end`);
+    actions.push({
+      action,
+      sessionId,
+      party: head[1]!,
+      round: head[2]!,
+      accused: head[3]!,
+      word: wordLength === 0 ? zeroHash : bytesToHex(bytes.subarray(dataStart - 32, dataStart)),
+      data: bytesToHex(bytes.subarray(dataStart, signatureStart)),
+      signature: bytesToHex(bytes.subarray(signatureStart, next)),
+    });
+    at = next;
+  }
+  return actions;
+}
+
+/** Calldata of `batch` carrying these signed actions. */
+export function encodeBatchCall(actions: readonly SignedAction[]): Hex {
+  return encodeFunctionData({
+    abi: roundtableAbi,
+    functionName: "batch",
+    args: [packBatchItems(actions)],
+  });
+}

@@ -1,0 +1,137 @@
+// The batch packing (src/sdk/batchCall.ts) against the contract's own reading of it: the same
+// bytes decoded by viem after the contract ran them (its events name each item's session and
+// party), a round trip for any action, and the malformed packings the contract reverts refused
+// here too. The relayer builds batches with packBatchItems; the runner and the auditor read them
+// back with unpackBatchItems, so the two must agree on every byte.
+import { expect } from "chai";
+import fc from "fast-check";
+import { type Hex, size, zeroHash } from "viem";
+import {
+  batchItemProblem,
+  encodeBatchCall,
+  packBatchItems,
+  unpackBatchItems,
+} from "../../src/sdk/batchCall.js";
+import { decodeRoundtableCall } from "../../src/sdk/roundtableCalls.js";
+import { ActionType, type SignedAction } from "../../src/sdk/types.js";
+
+const bytes = (max: number) =>
+  fc.uint8Array({ maxLength: max }).map((b) => `0x${Buffer.from(b).toString("hex")}` as Hex);
+
+const action: fc.Arbitrary<SignedAction> = fc
+  .record({
+    action: fc.constantFrom(
+      ActionType.Accept,
+      ActionType.Commit,
+      ActionType.Submit,
+      ActionType.Complain,
+    ),
+    sessionId: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+    party: fc.integer({ min: 0, max: 255 }),
+    round: fc.integer({ min: 0, max: 255 }),
+    accused: fc.integer({ min: 0, max: 255 }),
+    word: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    data: bytes(300),
+    signature: bytes(200),
+  })
+  .map((a) => {
+    const carriesWord = a.action === ActionType.Accept || a.action === ActionType.Commit;
+    return {
+      ...a,
+      // Only acceptances and commitments carry the word; the others' is zero by definition.
+      word: carriesWord ? (`0x${Buffer.from(a.word).toString("hex")}` as Hex) : zeroHash,
+      // A commitment's only content is its word.
+      data: a.action === ActionType.Commit ? "0x" : a.data,
+    };
+  });
+
+describe("batch packing (src/sdk/batchCall.ts)", () => {
+  it("reads back every action it packs, in order", () => {
+    fc.assert(
+      fc.property(fc.array(action, { maxLength: 8 }), (actions) => {
+        expect(unpackBatchItems(packBatchItems(actions))).to.deep.equal(actions);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("packs with no padding: a head of 16 bytes, the word only where it means something", () => {
+    const signature = `0x${"11".repeat(65)}` as Hex;
+    const submit: SignedAction = {
+      action: ActionType.Submit,
+      sessionId: 7n,
+      party: 2,
+      round: 1,
+      accused: 0,
+      word: zeroHash,
+      data: "0xabcdef",
+      signature,
+    };
+    const packed = packBatchItems([submit]);
+    expect(size(packed)).to.equal(16 + 3 + 65);
+    // action 2, party 2, round 1, accused 0, session 7 (8 bytes), data 3 bytes, signature 65 bytes
+    expect(packed.slice(2, 34)).to.equal("02020100000000000000000700030041");
+    expect(packed.slice(34, 40)).to.equal("abcdef");
+    const accept = { ...submit, action: ActionType.Accept, word: `0x${"22".repeat(32)}` as Hex };
+    expect(size(packBatchItems([accept]))).to.equal(16 + 32 + 3 + 65);
+  });
+
+  it("refuses malformed packings as the contract does, naming where", () => {
+    const one: SignedAction = {
+      action: ActionType.Submit,
+      sessionId: 1n,
+      party: 0,
+      round: 1,
+      accused: 0,
+      word: zeroHash,
+      data: "0x01",
+      signature: `0x${"33".repeat(65)}`,
+    };
+    const packed = packBatchItems([one, one]);
+    const second = 16 + 1 + 65;
+    expect(() => unpackBatchItems(packed.slice(0, 2 + 2 * 15) as Hex)).to.throw(
+      /byte 0 is cut short/,
+    );
+    expect(() => unpackBatchItems(packed.slice(0, 2 + 2 * (second + 20)) as Hex)).to.throw(
+      new RegExp(`byte ${second} runs past the end`),
+    );
+    const unknown = `${packed.slice(0, 2 + 2 * second)}04${packed.slice(4 + 2 * second)}` as Hex;
+    expect(() => unpackBatchItems(unknown)).to.throw(/unknown action type 4/);
+    expect(() => unpackBatchItems(`${packed}00`)).to.throw(new RegExp(`byte ${2 * second}`));
+  });
+
+  it("says which action cannot be packed instead of truncating it", () => {
+    const big: SignedAction = {
+      action: ActionType.Submit,
+      sessionId: 2n ** 64n,
+      party: 0,
+      round: 1,
+      accused: 0,
+      word: zeroHash,
+      data: "0x01",
+      signature: "0x01",
+    };
+    expect(batchItemProblem(big)).to.match(/session id 18446744073709551616/);
+    expect(() => packBatchItems([big])).to.throw(/Batch item 0: session id/);
+    const long = { ...big, sessionId: 1n, signature: `0x${"00".repeat(65_536)}` as Hex };
+    expect(batchItemProblem(long)).to.match(/signature of 65536 bytes/);
+  });
+
+  it("is what the runner and the auditor decode from a batch transaction", () => {
+    const contract = "0x00000000000000000000000000000000000000aa";
+    fc.assert(
+      fc.property(fc.array(action, { minLength: 1, maxLength: 4 }), (actions) => {
+        const decoded = decodeRoundtableCall(
+          { to: contract, input: encodeBatchCall(actions) },
+          contract,
+        );
+        expect(decoded).to.deep.equal({ kind: "signed", route: "batch", items: actions });
+      }),
+      { numRuns: 100 },
+    );
+    const broken = `${encodeBatchCall([]).slice(0, 10)}${"00".repeat(31)}20${"00".repeat(31)}03abcdef${"00".repeat(29)}`;
+    expect(decodeRoundtableCall({ to: contract, input: broken as Hex }, contract)).to.deep.equal({
+      kind: "other",
+    });
+  });
+});
