@@ -2,7 +2,6 @@ import type { Logger } from "pino";
 import {
   type Address,
   type Block,
-  encodeFunctionData,
   type Hash,
   type Hex,
   keccak256,
@@ -11,17 +10,17 @@ import {
   type TransactionReceipt,
 } from "viem";
 import type { RoundtablePublicClient } from "../sdk/actions/internal.js";
+import { encodeBatchCall } from "../sdk/batchCall.js";
 import { decodeRoundtableError } from "../sdk/errors.js";
 import { roundtableAbi } from "../sdk/generated/roundtableAbi.js";
 import type { SignedAction } from "../sdk/types.js";
+import { batchGasLimit } from "./batchGasLimit.js";
 import type { RelayerMetrics } from "./metrics.js";
 import type { RelayerOptions } from "./options.js";
 import { arrangeBatch, type WalletReputation } from "./reputation.js";
 import { contractErrorJson } from "./simulate.js";
 import type { ItemOutcome, RelayerStore, StoredAction, StoredBatch } from "./store.js";
 
-/** Gas added to a batch's estimate: a later item may cost more than at estimation (it may open a phase). */
-const fixedHeadroom = 150_000n;
 /** A replacement must raise both fees by at least 10 % to be accepted by nodes; 12.5 % leaves a margin. */
 const bump = (value: bigint) => (value * 1125n) / 1000n + 1n;
 const larger = (a: bigint, b: bigint) => (a > b ? a : b);
@@ -50,6 +49,7 @@ export type CreateBatcherParameters = {
     | "batchGasBudget"
     | "replaceAfterMs"
     | "pollIntervalMs"
+    | "maxInFlight"
   >;
   metrics: RelayerMetrics;
   logger: Logger;
@@ -69,9 +69,6 @@ export type ContractWallets = {
   reputation: WalletReputation;
 };
 
-/** What the contract gives a wallet's ERC-1271 check (Roundtable.ERC1271_GAS), with its call's overhead. */
-const walletCheckGas = 520_000n;
-
 function isNotFound(error: unknown): boolean {
   return (
     error instanceof Error &&
@@ -89,8 +86,9 @@ function firstLine(error: unknown): string {
  * transaction before broadcasting it, replaces a transaction not mined within
  * `replaceAfterMs`, reads each item's outcome from the receipt's events, and
  * watches mined batches until they are `confirmations` deep, sending again
- * the items of a batch whose block a reorg removed. One batch is in flight at
- * a time; on start it carries on from the database.
+ * the items of a batch whose block a reorg removed. Up to `maxInFlight`
+ * batches are pending at once, on consecutive nonces, so that a slow chain
+ * takes several batches per block; on start it carries on from the database.
  *
  * @example
  * const batcher = createBatcher({ store, publicClient, account, chainId, contract, options, metrics, logger });
@@ -112,7 +110,6 @@ export function createBatcher({
   let stopped = false;
   let wakeUp: (() => void) | undefined;
   let head: bigint | undefined;
-  let nextNonce: number | undefined;
   // After a batch reverted whole (out of gas), the next ones are smaller and get more gas.
   let sizeLimit = options.maxBatch;
   let gasFactor = 1n;
@@ -120,14 +117,60 @@ export function createBatcher({
   const nonceTakenSince = new Map<number, number>();
   const lostAfterMs = Math.max(10_000, 10 * options.pollIntervalMs);
   let walletNotes: Promise<void> = Promise.resolve();
+  // A batch waits `replaceAfterMs` before it is replaced, counted from when it was sent or, for
+  // one that waited behind a lower nonce, from when it became the lowest: before that, its fees
+  // were not what held it.
+  const heldBehind = new Set<number>();
+  const lowestSince = new Map<number, number>();
+  let gapWarned: number | undefined;
+  // The contract wallets with items in each pending batch, by batch id.
+  const walletsInBatch = new Map<number, Set<string>>();
 
-  async function pendingNonce(): Promise<number> {
-    const chain = await publicClient.getTransactionCount({
+  /**
+   * Contract wallets with an item in a pending batch. Their next items wait until it is mined:
+   * a wallet that fails at inclusion is throttled, then banned, from its mined outcomes, and
+   * items sent before those are known would escape that (threat R9).
+   */
+  async function walletsInFlight(pending: readonly StoredBatch[]): Promise<Set<string>> {
+    const busy = new Set<string>();
+    if (contractWallets === undefined) return busy;
+    for (const batch of pending) {
+      let wallets = walletsInBatch.get(batch.id);
+      if (wallets === undefined) {
+        // Sent before a restart: read its items' wallets again.
+        wallets = new Set();
+        for (const id of batch.itemIds) {
+          const stored = store.getAction(id);
+          const wallet = stored && (await contractWallets.walletOf(stored.action));
+          if (wallet !== undefined) wallets.add(wallet.toLowerCase());
+        }
+        walletsInBatch.set(batch.id, wallets);
+      }
+      for (const wallet of wallets) busy.add(wallet);
+    }
+    return busy;
+  }
+
+  /**
+   * The next batch's nonce: the lowest nonce from the chain's count on that none of this
+   * relayer's batches holds. Below the highest held nonce it is a gap (a batch whose block a
+   * reorg removed), which keeps every later batch waiting until a batch is signed at it.
+   * Otherwise the node's pending count, if higher (a transaction this relayer did not record).
+   * The database, not the node, says which nonces are used: a node behind a load balancer may lag.
+   */
+  async function nextBatchNonce(latestNonce: number): Promise<{ nonce: number; gap: boolean }> {
+    const used = store.usedNoncesFrom(latestNonce);
+    let nonce = latestNonce;
+    for (const n of used) {
+      if (n !== nonce) break;
+      nonce++;
+    }
+    if (nonce < (used.at(-1) ?? -1)) return { nonce, gap: true };
+    const chainPending = await publicClient.getTransactionCount({
       address: account.address,
       blockTag: "pending",
     });
-    // The node's count, unless a node behind a load balancer lags what this writer already used.
-    return Math.max(chain, nextNonce ?? 0);
+    return { nonce: Math.max(nonce, chainPending), gap: false };
   }
 
   /** Sends a recorded transaction; false when the node refused it. */
@@ -200,7 +243,6 @@ export function createBatcher({
       blockNumber: receipt.blockNumber,
       blockHash: receipt.blockHash,
     };
-    nextNonce = Math.max(nextNonce ?? 0, batch.nonce + 1);
     if (receipt.status === "reverted") {
       // Only running out of gas reverts a batch whole: send the items again, fewer at a time.
       store.markReturned(batch.id, "reverted", mined);
@@ -275,14 +317,12 @@ export function createBatcher({
     }
   }
 
-  /** The in-flight batch: mined? dropped? stuck? */
-  async function advance(batch: StoredBatch): Promise<void> {
-    // The nonce first, then the receipts: a nonce used with none of our hashes mined means another
-    // transaction took it (the key used elsewhere), and the items must go out again.
-    const latestNonce = await publicClient.getTransactionCount({
-      address: account.address,
-      blockTag: "latest",
-    });
+  /**
+   * One in-flight batch: mined? dropped? stuck? `latestNonce` is the chain's count read before
+   * any receipt (see tick). Only the `lowest` pending batch is replaced for being slow: the
+   * others wait behind it whatever their fees. Any of them is sent again if the node forgot it.
+   */
+  async function advance(batch: StoredBatch, latestNonce: number, lowest: boolean): Promise<void> {
     for (const b of [...batch.broadcasts].reverse()) {
       const receipt = await receiptOf(b.hash);
       if (receipt !== undefined) {
@@ -302,7 +342,6 @@ export function createBatcher({
       );
       store.markReturned(batch.id, "lost");
       metrics.items.inc({ outcome: "requeued" }, batch.itemIds.length);
-      nextNonce = latestNonce;
       return;
     }
     const latest = batch.broadcasts.at(-1);
@@ -314,7 +353,8 @@ export function createBatcher({
       if (!isNotFound(error)) throw error;
       known = false;
     }
-    const stale = Date.now() - latest.sentAt >= options.replaceAfterMs;
+    const waitingSince = Math.max(latest.sentAt, lowestSince.get(batch.id) ?? 0);
+    const stale = lowest && Date.now() - waitingSince >= options.replaceAfterMs;
     if (known && !stale) return;
     if (!known && !stale) {
       // Dropped by the node (or never sent before a crash): send the same signed transaction again.
@@ -382,23 +422,32 @@ export function createBatcher({
       );
       store.markReturned(batch.id, "lost");
       metrics.items.inc({ outcome: "requeued" }, batch.itemIds.length);
-      nextNonce = undefined;
     }
   }
 
-  /** Closes a batch when it is full, old enough or heavy enough, and sends it. */
-  async function send(): Promise<void> {
+  /**
+   * Closes a batch when it is full, old enough or heavy enough (or at once when `gap`: later
+   * batches wait for this nonce), and sends it at `nonce`. True when a batch was sent.
+   */
+  async function send(nonce: number, gap: boolean): Promise<boolean> {
     await walletNotes;
     // A window wider than a batch, so that contract-wallet items held back (see arrangeBatch)
     // cannot keep EOA items behind them out of the next batch.
     const queued = store.queuedActions(contractWallets === undefined ? sizeLimit : sizeLimit * 4);
-    if (queued.length === 0) return;
+    if (queued.length === 0) {
+      if (gap && gapWarned !== nonce) {
+        gapWarned = nonce;
+        log.warn({ nonce }, "a nonce gap holds later batches, and no queued action can fill it");
+      }
+      return false;
+    }
     const wallets = new Map<Hash, Address | undefined>();
     if (contractWallets !== undefined) {
       for (const item of queued) wallets.set(item.id, await contractWallets.walletOf(item.action));
     }
+    const busy = await walletsInFlight(store.pendingBatches());
     const arranged = arrangeBatch({
-      queued,
+      queued: queued.filter((item) => !busy.has(wallets.get(item.id)?.toLowerCase() ?? "")),
       walletOf: (item) => wallets.get(item.id),
       itemsPerBatch: (wallet) => contractWallets?.reputation.itemsPerBatch(wallet) ?? 1,
       sizeLimit,
@@ -407,17 +456,13 @@ export function createBatcher({
     if (arranged.banned.length > 0) refuseBanned(arranged.banned, wallets);
     const { items, gas } = arranged;
     const first = items[0];
-    if (first === undefined) return;
+    if (first === undefined) return false;
     const full = arranged.full || items.length >= sizeLimit;
     const heavy = gas >= options.batchGasBudget;
     const oldest = Math.min(...items.map((i) => i.receivedAt));
     const old = Date.now() - oldest >= options.maxBatchAgeMs;
-    if (!full && !heavy && !old) return;
-    const data = encodeFunctionData({
-      abi: roundtableAbi,
-      functionName: "batch",
-      args: [items.map((i) => i.action)],
-    });
+    if (!full && !heavy && !old && !gap) return false;
+    const data = encodeBatchCall(items.map((i) => i.action));
     let estimate: bigint;
     try {
       estimate = await publicClient.estimateGas({ account: account.address, to: contract, data });
@@ -428,20 +473,18 @@ export function createBatcher({
           { items: items.length, reason: firstLine(error) },
           "batch estimate failed; splitting",
         );
-        return;
+        return false;
       }
       // One item that cannot be estimated: send it with room for a contract wallet's check.
       estimate = BigInt(first.gas) + 600_000n;
     }
-    // A wallet's check may be cheap when estimated (at gas price 0, or before the wallet flips its
-    // answer) and use its whole allowance when mined: each wallet item gets the whole allowance on
-    // top of the estimate, so that no wallet can make the batch run out of gas and revert (the
-    // contract would then revert every item, the EOA parties' too). Only gas used is paid.
-    const walletItems = BigInt(items.filter((i) => wallets.get(i.id) !== undefined).length);
-    const gasLimit =
-      (estimate + estimate / 10n + fixedHeadroom) * gasFactor + walletCheckGas * walletItems;
+    // Covers each item at inclusion, after the batches still in flight (see batchGasLimit.ts).
+    const gasLimit = batchGasLimit({
+      estimate,
+      items: items.map((i) => ({ gas: i.gas, wallet: wallets.get(i.id) !== undefined })),
+      gasFactor,
+    });
     const fees = await publicClient.estimateFeesPerGas();
-    const nonce = await pendingNonce();
     const signed = await sign(
       { nonce, data, gas: gasLimit },
       { maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas },
@@ -454,10 +497,17 @@ export function createBatcher({
       itemIds: items.map((i) => i.id),
       broadcast: signed,
     });
-    nextNonce = nonce + 1;
+    walletsInBatch.set(
+      batchId,
+      new Set(items.flatMap((i) => wallets.get(i.id)?.toLowerCase() ?? [])),
+    );
     metrics.batches.inc();
-    log.info({ batch: batchId, nonce, items: items.length, hash: signed.hash }, "batch sent");
+    log.info(
+      { batch: batchId, nonce, items: items.length, hash: signed.hash, ...(gap ? { gap } : {}) },
+      "batch sent",
+    );
     await broadcast(signed.raw);
+    return true;
   }
 
   /** A banned wallet's queued items are refused, not sent: the relayer no longer pays for it. */
@@ -476,25 +526,59 @@ export function createBatcher({
     }
   }
 
+  /** Keeps the times each pending batch became the lowest, for {@link advance}'s staleness. */
+  function noteOrder(batchId: number, lowest: boolean): void {
+    if (!lowest) heldBehind.add(batchId);
+    else if (heldBehind.delete(batchId)) lowestSince.set(batchId, Date.now());
+  }
+
+  function forgetSettled(pending: readonly StoredBatch[]): void {
+    const ids = new Set(pending.map((b) => b.id));
+    for (const id of heldBehind) if (!ids.has(id)) heldBehind.delete(id);
+    for (const id of lowestSince.keys()) if (!ids.has(id)) lowestSince.delete(id);
+    for (const id of walletsInBatch.keys()) if (!ids.has(id)) walletsInBatch.delete(id);
+  }
+
   async function tick(): Promise<void> {
     head = await publicClient.getBlockNumber({ cacheTime: 0 });
     await confirm(head);
-    const pending = store.pendingBatch();
-    if (pending !== undefined) {
-      await advance(pending);
-      // Mined now: the next batch can go at once.
-      if (store.pendingBatch() !== undefined) return;
+    // The nonce first, then the receipts: a nonce used with none of our hashes mined means another
+    // transaction took it (the key used elsewhere), and that batch's items must go out again.
+    const latestNonce = await publicClient.getTransactionCount({
+      address: account.address,
+      blockTag: "latest",
+    });
+    const pending = store.pendingBatches();
+    forgetSettled(pending);
+    // In nonce order: a batch mined (or lost) now makes the next one the lowest.
+    let lowest = true;
+    for (const batch of pending) {
+      noteOrder(batch.id, lowest);
+      await advance(batch, latestNonce, lowest);
+      if (!lowest || store.batch(batch.id)?.status === "pending") lowest = false;
     }
-    await send();
+    // New batches while there is room; a gap's nonce is filled even when there is none.
+    for (;;) {
+      const { nonce, gap } = await nextBatchNonce(latestNonce);
+      if (!gap && store.pendingBatches().length >= options.maxInFlight) break;
+      if (!(await send(nonce, gap))) break;
+    }
+    metrics.batchesInFlight.set(store.pendingBatches().length);
   }
+
+  const pendingIds = () =>
+    store
+      .pendingBatches()
+      .map((b) => b.id)
+      .join();
 
   const done = (async () => {
     while (!stopped) {
       let busy = false;
       try {
-        const before = store.pendingBatch()?.id;
+        const before = pendingIds();
         await tick();
-        busy = store.pendingBatch()?.id !== before;
+        busy = pendingIds() !== before;
       } catch (error) {
         log.warn({ reason: firstLine(error) }, "batcher step failed; retrying");
       }

@@ -38,6 +38,11 @@ export function createRelayerMetrics({ queueDepth }: { queueDepth: () => number 
         this.set(queueDepth());
       },
     }),
+    batchesInFlight: new Gauge({
+      name: "roundtable_relayer_batches_in_flight",
+      help: "Batch transactions sent and not yet mined (at most --max-in-flight, more only to fill a nonce gap)",
+      registers: [registry],
+    }),
     batches: new Counter({
       name: "roundtable_relayer_batches_sent_total",
       help: "Batch transactions sent (a replacement of one is not counted again)",

@@ -106,6 +106,7 @@ CREATE TABLE IF NOT EXISTS batches (
   created_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS batches_by_status ON batches (status, final);
+CREATE INDEX IF NOT EXISTS batches_by_nonce ON batches (nonce);
 CREATE TABLE IF NOT EXISTS broadcasts (
   hash TEXT PRIMARY KEY,
   batch_id INTEGER NOT NULL,
@@ -169,7 +170,13 @@ export function openRelayerStore({ path, chainId, contract, relayer }: OpenRelay
     queued: db.prepare("SELECT * FROM actions WHERE status = 'queued' ORDER BY seq LIMIT ?"),
     oldestQueued: db.prepare("SELECT MIN(received_at) AS t FROM actions WHERE status = 'queued'"),
     batchById: db.prepare("SELECT * FROM batches WHERE id = ?"),
-    pendingBatches: db.prepare("SELECT id FROM batches WHERE status = 'pending' ORDER BY id"),
+    pendingBatches: db.prepare(
+      "SELECT id FROM batches WHERE status = 'pending' ORDER BY nonce, id",
+    ),
+    // A lost batch's nonce went to another transaction, or back to the chain (a reorg): not ours.
+    usedNonces: db.prepare(
+      "SELECT DISTINCT nonce FROM batches WHERE nonce >= ? AND status != 'lost' ORDER BY nonce",
+    ),
     minedOpen: db.prepare(
       "SELECT id FROM batches WHERE status = 'mined' AND final = 0 ORDER BY id",
     ),
@@ -326,9 +333,18 @@ export function openRelayerStore({ path, chainId, contract, relayer }: OpenRelay
       return t === null ? undefined : Number(t);
     },
     batch,
-    pendingBatch(): StoredBatch | undefined {
-      const row = statements.pendingBatches.get() as Row | undefined;
-      return row === undefined ? undefined : batch(Number(row.id));
+    /** Batches sent and not yet mined (or known lost), lowest nonce first. */
+    pendingBatches(): StoredBatch[] {
+      return (statements.pendingBatches.all() as Row[]).flatMap(
+        (row) => batch(Number(row.id)) ?? [],
+      );
+    },
+    /**
+     * The nonces from `from` on that this relayer's batches hold (pending, mined or reverted):
+     * a nonce between them that none holds is a gap that keeps every later batch waiting.
+     */
+    usedNoncesFrom(from: number): number[] {
+      return (statements.usedNonces.all(from) as Row[]).map((row) => Number(row.nonce));
     },
     minedOpenBatches(): StoredBatch[] {
       return (statements.minedOpen.all() as Row[]).flatMap((row) => batch(Number(row.id)) ?? []);

@@ -57,6 +57,12 @@ export const relayerCommand = defineCommand({
       valueName: "MS",
       description: "how often the batcher looks at the chain (default 200)",
     },
+    "max-in-flight": {
+      type: "string",
+      valueName: "N",
+      description:
+        "most batch transactions pending at once, on consecutive nonces (1 to 64; default 4)",
+    },
     "client-rate": {
       type: "string",
       valueName: "N",
@@ -167,6 +173,7 @@ export const relayerCommand = defineCommand({
           batchGasBudget: values["batch-gas-budget"],
           replaceAfterMs: values["replace-after-ms"],
           pollIntervalMs: values["poll-interval-ms"],
+          maxInFlight: values["max-in-flight"],
           clientRate: values["client-rate"],
           clientBurst: values["client-burst"],
           partyRate: values["party-rate"],
