@@ -2,7 +2,8 @@
 // anvil node, `roundtable relayer` in its own process with its SQLite database
 // (synchronous=FULL), and parties' EIP-712 signatures (signed before the clock starts).
 //
-//   npx tsx scripts/bench-relayer.ts [--runs 3] [--actions 2000] [--concurrency 32] [--rate 200] [--only accept|gas|adversarial] [--json]
+//   npx tsx scripts/bench-relayer.ts [--runs 3] [--actions 2000] [--concurrency 32] [--rate 200]
+//                                    [--only accept|gas|adversarial|inflight] [--json]
 //
 // Accept: each run POSTs `actions` distinct signed acceptances (sessions of 200 parties) twice
 // over: from `concurrency` clients flat out (the most it takes: accepted/s is actions over wall
@@ -13,6 +14,10 @@
 // payloads, sized as FROST's) sent directly by each party (the SDK's acceptSession and
 // submitPayload) and through the relayer (batches), per action, for a few session shapes.
 // Goal: batched ≤ half of direct.
+//
+// Adversarial (scripts/bench-relayer-adversarial.ts) and in flight (scripts/bench-relayer-inflight.ts:
+// how many 2-second blocks a burst takes with one batch in flight and with four) run as their own
+// processes, each on a chain of its own, and their JSON is folded in.
 
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -49,7 +54,7 @@ type Options = {
   concurrency: number;
   rate: number;
   json: boolean;
-  only: "accept" | "gas" | "adversarial" | undefined;
+  only: "accept" | "gas" | "adversarial" | "inflight" | undefined;
 };
 
 function parseOptions(): Options {
@@ -63,8 +68,11 @@ function parseOptions(): Options {
       only: { type: "string" },
     },
   });
-  if (values.only !== undefined && !["accept", "gas", "adversarial"].includes(values.only)) {
-    throw new Error(`--only ${values.only}: expected accept, gas or adversarial`);
+  if (
+    values.only !== undefined &&
+    !["accept", "gas", "adversarial", "inflight"].includes(values.only)
+  ) {
+    throw new Error(`--only ${values.only}: expected accept, gas, adversarial or inflight`);
   }
   const int = (name: string, value: string, min: number) => {
     const n = Number(value);
@@ -365,6 +373,8 @@ async function main(): Promise<void> {
         options.only === undefined || options.only === "adversarial"
           ? await adversarialRun()
           : undefined;
+      const inFlight =
+        options.only === undefined || options.only === "inflight" ? await inFlightRun() : undefined;
       if (options.json) {
         console.log(
           JSON.stringify({
@@ -372,9 +382,17 @@ async function main(): Promise<void> {
             // Shapes named sessions x parties, such as "4x16".
             gas: gas.map((g) => ({ shape: `${g.sessions}x${g.parties}`, ...g })),
             ...(adversarial === undefined ? {} : { adversarial }),
+            ...(inFlight === undefined ? {} : { inFlight }),
           }),
         );
         return;
+      }
+      if (inFlight !== undefined) {
+        for (const r of inFlight.runs) {
+          console.log(
+            `\nIn flight ${r.maxInFlight}: ${r.actions} actions in ${r.batches} batches over ${r.blocks} blocks of ${inFlight.blockTime} s (at most ${r.mostBatchesInABlock} batches in a block)`,
+          );
+        }
       }
       if (adversarial !== undefined) {
         console.log(
@@ -408,6 +426,26 @@ async function main(): Promise<void> {
 }
 
 type Adversarial = { wastedGasShare: number; honestDelayBlocks: number; [figure: string]: unknown };
+
+type InFlight = {
+  blockTime: number;
+  maxBatch: number;
+  runs: {
+    maxInFlight: number;
+    actions: number;
+    batches: number;
+    blocks: number;
+    mostBatchesInABlock: number;
+  }[];
+};
+
+async function inFlightRun(): Promise<InFlight> {
+  const script = fileURLToPath(new URL("./bench-relayer-inflight.ts", import.meta.url));
+  const { stdout } = await run(process.execPath, ["--import", "tsx", script, "--json"], {
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(stdout.trim().split("\n").at(-1)!) as InFlight;
+}
 
 async function adversarialRun(): Promise<Adversarial> {
   const script = fileURLToPath(new URL("./bench-relayer-adversarial.ts", import.meta.url));

@@ -128,7 +128,7 @@ export function createBatcher({
 
   /**
    * Contract wallets with an item in a pending batch. Their next items wait until it is mined:
-   * a wallet that fails at inclusion is throttled, then banned, from its mined outcomes, and
+   * a wallet that fails at inclusion is banned (or, with landed items, throttled) from its mined outcomes, and
    * items sent before those are known would escape that (threat R9).
    */
   async function walletsInFlight(pending: readonly StoredBatch[]): Promise<Set<string>> {

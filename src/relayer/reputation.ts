@@ -47,6 +47,10 @@ export function standingOf(
   record: WalletRecord,
   policy: ReputationPolicy = defaultPolicy,
 ): WalletStanding {
+  // A wallet that never landed an item has earned no slack: its first failure at inclusion (its
+  // check passed here, then failed on chain) is the flipping wallet's signature, and each costs a
+  // whole allowance. One that has landed items is throttled first.
+  if (record.included === 0 && record.failed > 0) return "banned";
   const forgiven = Math.floor(record.included / policy.inclusionsPerFailure);
   if (record.failed > forgiven + policy.banSlack) return "banned";
   if (record.failed > forgiven + policy.throttleSlack) return "throttled";
@@ -56,7 +60,7 @@ export function standingOf(
 /**
  * Items of one wallet a batch may carry: none when banned, one when throttled or new, one more
  * per `inclusionsPerFailure` landed items otherwise. A new wallet that turns out to flip its
- * answer wastes one item's allowance per batch, and is throttled after the first.
+ * answer wastes one item's allowance, and is banned after it.
  */
 export function itemsPerBatch(
   record: WalletRecord,
