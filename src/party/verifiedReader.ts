@@ -17,12 +17,7 @@ import { formatSeconds, type Outage, outageOf, outageWait } from "./rpcOutage.js
 import type { SecretBinding } from "./secretStore.js";
 import { readSessionView, type SessionView } from "./sessionView.js";
 import type { PartyProgress } from "./types.js";
-import {
-  signingKeyProblem,
-  type VerifiedActions,
-  type ViewProblem,
-  verifyView,
-} from "./verifyView.js";
+import { signingKeyProblem, VerifiedActions, type ViewProblem, verifyView } from "./verifyView.js";
 
 /** Consecutive failed chain reads tolerated while polling (a flaky RPC node) before giving up. */
 const MAX_READ_FAILURES = 5;
@@ -78,7 +73,7 @@ export class VerifiedReader {
   #chainId: number | undefined;
   #view: SessionView | undefined;
   /** Actions whose signatures this run has checked (see verifyView). */
-  readonly #verified: VerifiedActions = new Set();
+  readonly #verified = new VerifiedActions();
   readonly #proofs: ChainProofs | undefined;
   /** The chain's clock at the last read: its block's timestamp, and when it was read here. */
   #chainClock: { seconds: number; localMs: number } | undefined;

@@ -32,7 +32,7 @@ import { openFileSecretStore } from "../../src/party/fileSecretStore.js";
 import { type PartyOutcome, runParty } from "../../src/party/runParty.js";
 import type { SecretStore } from "../../src/party/secretStore.js";
 import { readSessionView, type SessionView } from "../../src/party/sessionView.js";
-import { verifyView } from "../../src/party/verifyView.js";
+import { VerifiedActions, verifyView } from "../../src/party/verifyView.js";
 import { createSession } from "../../src/sdk/actions/createSession.js";
 import { getSessionEvents } from "../../src/sdk/actions/getSessionEvents.js";
 import type {
@@ -219,7 +219,11 @@ describe("attacks: the runner's view checks", function () {
           const where = `${session.label}, session ${session.sessionId} at block ${block} (${view.phaseName}, round ${view.round})`;
           expect(view.blockNumber).to.equal(block);
           expect(view.inconsistencies, where).to.deep.equal([]);
-          const problem = await verifyView({ publicClient: client, view, verified: new Set() });
+          const problem = await verifyView({
+            publicClient: client,
+            view,
+            verified: new VerifiedActions(),
+          });
           expect(problem, `${where}: ${JSON.stringify(problem)}`).to.equal(undefined);
         }
       }
