@@ -114,6 +114,14 @@ export async function rebuildSession({
   const times = await Promise.all(events.map((event) => sources.getBlockTime(event.blockHash)));
   /** The delegate each party's acceptance named, by party index. */
   const delegates = new Map<number, Address>();
+  /** Batch items the contract skipped or rejected, by transaction: never the recorded one. */
+  const refusedItems = new Map<Hash, Set<number>>();
+  for (const event of events) {
+    if (event.eventName !== "ActionSkipped" && event.eventName !== "ActionRejected") continue;
+    const items = refusedItems.get(event.transactionHash) ?? new Set<number>();
+    items.add(Number(event.args.item));
+    refusedItems.set(event.transactionHash, items);
+  }
 
   for (const [i, event] of events.entries()) {
     const at: ChainPosition = {
@@ -147,6 +155,7 @@ export async function rebuildSession({
         action,
         sources,
         calldata,
+        refused: refusedItems.get(event.transactionHash),
         // Logs are in chain order: a party's acceptance, naming its delegate, precedes its rounds.
         delegate: action.kind === "accept" ? undefined : delegates.get(action.party),
       });
@@ -351,6 +360,7 @@ async function originOf({
   action,
   sources,
   calldata,
+  refused,
   delegate,
 }: {
   sessionId: bigint;
@@ -361,6 +371,8 @@ async function originOf({
   delegate: Address | undefined;
   sources: RebuildSources;
   calldata: CalldataCache;
+  /** Indexes of this transaction's batch items that the contract skipped or rejected. */
+  refused: ReadonlySet<number> | undefined;
 }): Promise<ActionOrigin> {
   const tx = await sources.getTransaction(action.at.transactionHash);
   // The sender is recovered from the transaction's own signature: a provider can write any
@@ -396,39 +408,60 @@ async function originOf({
     };
   }
   if (call.kind === "other") return unknown;
-  const item = call.items.find((candidate) => signedItemMatches(candidate, sessionId, action));
-  if (item === undefined) return { ...unknown, route: call.route };
-  const signedConfigHash = action.kind === "accept" ? item.word : undefined;
-  const structHash = actionStructHash({
-    sessionId,
-    action,
-    configHash: signedConfigHash ?? ("0x" as Hash),
-  });
-  const digest = keccak256(concatHex(["0x1901", separator, structHash]));
-  const recovered = await (sources.signers ?? defaultSigners).recover(
-    digest,
-    item.signature,
-    action.account,
+  // Every item with this action's content that the contract did not skip or reject: anyone may
+  // put a copy with a bad signature (or, for an acceptance, another configuration hash) ahead of
+  // the real one. The one whose signature checks out is the one the contract recorded; the
+  // refused ones are left out first, so that a wallet party's acceptance (checked by ERC-1271,
+  // not here) is read from the recorded item.
+  const candidates = call.items.filter(
+    (candidate, index) =>
+      signedItemMatches(candidate, sessionId, action) && refused?.has(index) !== true,
   );
-  if (recovered !== undefined && isAddressEqual(recovered, action.account)) {
+  if (candidates.length === 0) return { ...unknown, route: call.route };
+  const signed = await Promise.all(
+    candidates.map(async (item) => {
+      const signedConfigHash = action.kind === "accept" ? item.word : undefined;
+      const structHash = actionStructHash({
+        sessionId,
+        action,
+        configHash: signedConfigHash ?? ("0x" as Hash),
+      });
+      const digest = keccak256(concatHex(["0x1901", separator, structHash]));
+      const recovered = await (sources.signers ?? defaultSigners).recover(
+        digest,
+        item.signature,
+        action.account,
+      );
+      return { signedConfigHash, recovered };
+    }),
+  );
+  const first = signed[0]!;
+  const byAccount = signed.find(
+    (s) => s.recovered !== undefined && isAddressEqual(s.recovered, action.account),
+  );
+  if (byAccount !== undefined) {
     return {
       route: call.route,
       submitter: from,
-      signer: recovered,
+      signer: byAccount.recovered,
       signature: "ecdsa",
       signedBy: "account",
-      signedConfigHash,
+      signedConfigHash: byAccount.signedConfigHash,
     };
   }
   // The delegate before ERC-1271, as the contract checks: a Safe's delegate signs for it.
-  if (recovered !== undefined && delegate !== undefined && isAddressEqual(recovered, delegate)) {
+  const byDelegate =
+    delegate === undefined
+      ? undefined
+      : signed.find((s) => s.recovered !== undefined && isAddressEqual(s.recovered, delegate));
+  if (byDelegate !== undefined) {
     return {
       route: call.route,
       submitter: from,
-      signer: recovered,
+      signer: byDelegate.recovered,
       signature: "ecdsa",
       signedBy: "delegate",
-      signedConfigHash,
+      signedConfigHash: byDelegate.signedConfigHash,
     };
   }
   if (await sources.hasCode(action.account, action.at.blockNumber)) {
@@ -438,16 +471,16 @@ async function originOf({
       signer: action.account,
       signature: "erc1271",
       signedBy: "account",
-      signedConfigHash,
+      signedConfigHash: first.signedConfigHash,
     };
   }
   return {
     route: call.route,
     submitter: from,
-    signer: recovered,
+    signer: first.recovered,
     signature: "ecdsa",
     signedBy: undefined,
-    signedConfigHash,
+    signedConfigHash: first.signedConfigHash,
   };
 }
 

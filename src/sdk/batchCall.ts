@@ -103,6 +103,50 @@ export function unpackBatchItems(items: Hex): SignedAction[] {
   return actions;
 }
 
+/** What identifies a batch item before its lengths: its head's first 12 bytes. */
+export type PackedItemProbe = Pick<
+  SignedAction,
+  "action" | "sessionId" | "party" | "round" | "accused"
+>;
+
+/**
+ * Every well-formed packed item for `probe` found anywhere in `bytes`: for signed actions carried
+ * inside another call (a forwarder, a multicall, a smart account), where the batch's bytes sit
+ * within the outer calldata. A match proves nothing by itself: the caller checks its signature.
+ */
+export function findPackedItems(bytes: Hex, probe: PackedItemProbe): SignedAction[] {
+  if (probe.sessionId > MAX_SESSION_ID) return [];
+  const haystack = hexToBytes(bytes);
+  const needle = hexToBytes(
+    concatHex([
+      numberToHex(probe.action, { size: 1 }),
+      numberToHex(probe.party, { size: 1 }),
+      numberToHex(probe.round, { size: 1 }),
+      numberToHex(probe.accused, { size: 1 }),
+      numberToHex(probe.sessionId, { size: 8 }),
+    ]),
+  );
+  const found: SignedAction[] = [];
+  for (
+    let at = haystack.indexOf(needle[0]!);
+    at !== -1;
+    at = haystack.indexOf(needle[0]!, at + 1)
+  ) {
+    if (at + HEAD_BYTES > haystack.length) break;
+    if (!needle.every((b, i) => haystack[at + i] === b)) continue;
+    const view = new DataView(haystack.buffer, haystack.byteOffset + at, HEAD_BYTES);
+    const end =
+      at +
+      HEAD_BYTES +
+      (carriesWord(probe.action) ? 32 : 0) +
+      view.getUint16(12) +
+      view.getUint16(14);
+    if (end > haystack.length) continue;
+    found.push(...unpackBatchItems(bytesToHex(haystack.subarray(at, end))));
+  }
+  return found;
+}
+
 /** Calldata of `batch` carrying these signed actions. */
 export function encodeBatchCall(actions: readonly SignedAction[]): Hex {
   return encodeFunctionData({

@@ -43,7 +43,8 @@ export function decodeRoundtableCall(
   }
 }
 
-const actionTypes = {
+/** The contract's action type of each kind. */
+export const actionTypes = {
   accept: ActionType.Accept,
   commit: ActionType.Commit,
   submit: ActionType.Submit,

@@ -7,6 +7,7 @@ import {
   type Address,
   encodeFunctionData,
   type Hash,
+  type Hex,
   hashTypedData,
   isAddressEqual,
   recoverAddress,
@@ -14,10 +15,17 @@ import {
   type Transaction,
 } from "viem";
 import type { RoundtablePublicClient } from "./actions/internal.js";
+import { findPackedItems } from "./batchCall.js";
 import { actionTypedData, roundtableDomain } from "./eip712.js";
 import { recoverTransactionSender } from "./recoverTransactionSender.js";
-import { decodeRoundtableCall, directCallMatches, signedItemMatches } from "./roundtableCalls.js";
+import {
+  actionTypes,
+  decodeRoundtableCall,
+  directCallMatches,
+  signedItemMatches,
+} from "./roundtableCalls.js";
 import type { TranscriptAction } from "./transcript.js";
+import type { SignedAction } from "./types.js";
 
 /** An action as an event reported it, with where it was recorded. */
 export type ReportedAction = TranscriptAction & {
@@ -120,19 +128,88 @@ export async function verifyActionOrigin({
       reason: `${where}: sent by ${sender}, not by the party's account ${action.account}`,
     };
   }
+  let items: readonly SignedAction[];
+  let route: VerifiedOrigin["route"];
   if (call.kind === "other") {
-    return {
-      verified: false,
-      reason: `${where}: the transaction does not call the contract ${contract}`,
-    };
+    // Anyone may carry signed actions through a contract of their own (a forwarder, a multicall,
+    // a smart account): the Roundtable call is then inside the transaction. A batch's packed
+    // items sit as they are inside the outer calldata, which the sender signed; else the
+    // provider's call trace says where the call is. Either only says where to look: each item's
+    // signature is checked below.
+    const embedded = findPackedItems(tx.input, {
+      action: actionTypes[action.kind],
+      sessionId,
+      party: action.party,
+      round: action.kind === "accept" ? 0 : action.round,
+      accused: action.kind === "complain" ? (action.accused ?? 0) : 0,
+    });
+    const inner = embedded.some((item) => signedItemMatches(item, sessionId, action))
+      ? { items: embedded, route: "batch" as const }
+      : await innerSignedCalls(publicClient, action.transactionHash, contract);
+    if (inner === undefined) {
+      return {
+        verified: false,
+        reason: `${where}: the transaction does not call the contract ${contract}, carries no packed item of this action, and the provider cannot trace it (debug_traceTransaction) to find the call inside`,
+      };
+    }
+    items = inner.items;
+    route = inner.route;
+  } else {
+    items = call.items;
+    route = call.route;
   }
-  const item = call.items.find((candidate) => signedItemMatches(candidate, sessionId, action));
-  if (item === undefined) {
+  // Every item with this action's content, not the first: anyone may put a copy with a bad
+  // signature (or, for an acceptance, another configuration hash) ahead of the real one, which the
+  // contract rejects while it records the real one. Only the party can sign, so the item whose
+  // signature checks out is the one the contract recorded.
+  const candidates = items.filter((candidate) => signedItemMatches(candidate, sessionId, action));
+  if (candidates.length === 0) {
     return {
       verified: false,
       reason: `${where}: no signed item in the transaction is this action`,
     };
   }
+  let firstProblem: string | undefined;
+  for (const item of candidates) {
+    const verdict = await verifySignedItem({
+      publicClient,
+      chainId,
+      contract,
+      action,
+      delegate: mayDelegate ? delegate : undefined,
+      item,
+      route,
+    });
+    if (!("verified" in verdict)) return verdict;
+    firstProblem ??= `${where}: ${verdict.reason}`;
+  }
+  return {
+    verified: false,
+    reason:
+      candidates.length === 1
+        ? (firstProblem ?? where)
+        : `${firstProblem} (and no other of the ${candidates.length} items with this content is signed by the party)`,
+  };
+}
+
+/** Whether one signed item is authorized by the party's account, its delegate or its wallet. */
+async function verifySignedItem({
+  publicClient,
+  chainId,
+  contract,
+  action,
+  delegate,
+  item,
+  route,
+}: {
+  publicClient: RoundtablePublicClient;
+  chainId: number;
+  contract: Address;
+  action: ReportedAction;
+  delegate: Address | undefined;
+  item: SignedAction;
+  route: VerifiedOrigin["route"];
+}): Promise<VerifiedOrigin | UnverifiedOrigin> {
   const digest = hashTypedData(actionTypedData(roundtableDomain(chainId, contract), item));
   let recovered: Address | undefined;
   try {
@@ -141,10 +218,10 @@ export async function verifyActionOrigin({
     recovered = undefined;
   }
   if (recovered !== undefined && isAddressEqual(recovered, action.account)) {
-    return { route: call.route, signer: recovered, by: "account" };
+    return { route, signer: recovered, by: "account" };
   }
-  if (recovered !== undefined && mayDelegate && isAddressEqual(recovered, delegate)) {
-    return { route: call.route, signer: recovered, by: "delegate" };
+  if (recovered !== undefined && delegate !== undefined && isAddressEqual(recovered, delegate)) {
+    return { route, signer: recovered, by: "delegate" };
   }
   // A contract wallet answers for itself, at the block the action was recorded.
   try {
@@ -160,15 +237,54 @@ export async function verifyActionOrigin({
     });
     const answer = data === undefined ? "0x" : sliceHex(data, 0, 4);
     if (answer.toLowerCase() === ERC1271_MAGIC) {
-      return { route: call.route, signer: action.account, by: "erc1271" };
+      return { route, signer: action.account, by: "erc1271" };
     }
   } catch {
     // Not a wallet, or it refused: not authorized.
   }
   return {
     verified: false,
-    reason: `${where}: its signature recovers to ${recovered ?? "nothing"}, not to the party's account ${action.account}${mayDelegate ? ` or its delegate ${delegate}` : ""}`,
+    reason: `its signature recovers to ${recovered ?? "nothing"}, not to the party's account ${action.account}${delegate !== undefined ? ` or its delegate ${delegate}` : ""}`,
   };
+}
+
+type CallFrame = { to?: string; input?: Hex; error?: string; calls?: CallFrame[] };
+
+/**
+ * The signed items of every successful call to `contract` inside a transaction that does not
+ * call it directly, from the provider's call trace; undefined when the provider cannot trace.
+ * The trace only says where to look: each item's signature is still checked by the caller, so a
+ * provider that invents a frame gains nothing.
+ */
+async function innerSignedCalls(
+  publicClient: RoundtablePublicClient,
+  hash: Hash,
+  contract: Address,
+): Promise<{ items: SignedAction[]; route: "applySigned" | "batch" } | undefined> {
+  let trace: CallFrame;
+  try {
+    trace = (await publicClient.request({
+      method: "debug_traceTransaction",
+      params: [hash, { tracer: "callTracer" }],
+    } as never)) as CallFrame;
+  } catch {
+    return undefined;
+  }
+  const items: SignedAction[] = [];
+  let route: "applySigned" | "batch" = "applySigned";
+  const visit = (frame: CallFrame) => {
+    if (frame.error !== undefined) return;
+    if (frame.to !== undefined && frame.input !== undefined) {
+      const call = decodeRoundtableCall({ to: frame.to as Address, input: frame.input }, contract);
+      if (call.kind === "signed") {
+        items.push(...call.items);
+        if (call.route === "batch") route = "batch";
+      }
+    }
+    for (const child of frame.calls ?? []) visit(child);
+  };
+  visit(trace);
+  return { items, route };
 }
 
 function shortReason(error: unknown): string {

@@ -5,10 +5,11 @@
 // back with unpackBatchItems, so the two must agree on every byte.
 import { expect } from "chai";
 import fc from "fast-check";
-import { type Hex, size, zeroHash } from "viem";
+import { encodeFunctionData, type Hex, parseAbi, size, zeroHash } from "viem";
 import {
   batchItemProblem,
   encodeBatchCall,
+  findPackedItems,
   packBatchItems,
   unpackBatchItems,
 } from "../../src/sdk/batchCall.js";
@@ -133,5 +134,32 @@ describe("batch packing (src/sdk/batchCall.ts)", () => {
     expect(decodeRoundtableCall({ to: contract, input: broken as Hex }, contract)).to.deep.equal({
       kind: "other",
     });
+  });
+
+  it("finds an action's packed items inside another call's calldata, as a forwarder carries them", () => {
+    const forwarder = parseAbi(["function execute(address to, bytes data)"]);
+    fc.assert(
+      fc.property(fc.array(action, { minLength: 1, maxLength: 4 }), fc.nat(), (actions, pick) => {
+        const target = actions[pick % actions.length]!;
+        const outer = encodeFunctionData({
+          abi: forwarder,
+          functionName: "execute",
+          args: ["0x00000000000000000000000000000000000000aa", encodeBatchCall(actions)],
+        });
+        const found = findPackedItems(outer, target);
+        // The item itself is among what is found (others sharing its head may be too: the caller
+        // keeps the one whose signature checks out).
+        expect(found).to.deep.include(target);
+        for (const item of found) {
+          expect([item.action, item.sessionId, item.party, item.round, item.accused]).to.deep.equal(
+            [target.action, target.sessionId, target.party, target.round, target.accused],
+          );
+        }
+      }),
+      { numRuns: 200 },
+    );
+    expect(
+      findPackedItems("0x", { action: 2, sessionId: 1n, party: 0, round: 1, accused: 0 }),
+    ).to.deep.equal([]);
   });
 });
