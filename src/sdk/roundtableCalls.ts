@@ -4,9 +4,11 @@
 import {
   type Address,
   decodeFunctionData,
+  getAbiItem,
   type Hex,
   isAddressEqual,
   type Transaction,
+  toFunctionSelector,
   zeroAddress,
 } from "viem";
 import { unpackBatchItems } from "./batchCall.js";
@@ -41,6 +43,33 @@ export function decodeRoundtableCall(
   } catch {
     return { kind: "other" };
   }
+}
+
+/**
+ * Every `applySigned` call whose calldata sits anywhere inside `input` (the outer call of a
+ * forwarder, a multicall or a smart account carries it as it is): its signed action. A match
+ * proves nothing by itself: the caller checks the item's signature.
+ */
+export function findEmbeddedApplySigned(input: Hex): SignedAction[] {
+  const selector = toFunctionSelector(getAbiItem({ abi: roundtableAbi, name: "applySigned" }))
+    .slice(2)
+    .toLowerCase();
+  const hex = input.toLowerCase();
+  const found: SignedAction[] = [];
+  // Hex digits come in pairs: only selector positions on a byte boundary count.
+  for (let at = hex.indexOf(selector, 2); at !== -1; at = hex.indexOf(selector, at + 1)) {
+    if (at % 2 !== 0) continue;
+    try {
+      const { functionName, args } = decodeFunctionData({
+        abi: roundtableAbi,
+        data: `0x${hex.slice(at)}`,
+      });
+      if (functionName === "applySigned") found.push(args[0] as SignedAction);
+    } catch {
+      // Not a call there: the selector's bytes were part of something else.
+    }
+  }
+  return found;
 }
 
 /** The contract's action type of each kind. */

@@ -22,6 +22,7 @@ import {
   actionTypes,
   decodeRoundtableCall,
   directCallMatches,
+  findEmbeddedApplySigned,
   signedItemMatches,
 } from "./roundtableCalls.js";
 import type { TranscriptAction } from "./transcript.js";
@@ -136,20 +137,25 @@ export async function verifyActionOrigin({
     // items sit as they are inside the outer calldata, which the sender signed; else the
     // provider's call trace says where the call is. Either only says where to look: each item's
     // signature is checked below.
-    const embedded = findPackedItems(tx.input, {
+    const packed = findPackedItems(tx.input, {
       action: actionTypes[action.kind],
       sessionId,
       party: action.party,
       round: action.kind === "accept" ? 0 : action.round,
       accused: action.kind === "complain" ? (action.accused ?? 0) : 0,
     });
-    const inner = embedded.some((item) => signedItemMatches(item, sessionId, action))
-      ? { items: embedded, route: "batch" as const }
-      : await innerSignedCalls(publicClient, action.transactionHash, contract);
+    const single = findEmbeddedApplySigned(tx.input);
+    const matches = (list: readonly SignedAction[]) =>
+      list.some((item) => signedItemMatches(item, sessionId, action));
+    const inner = matches(packed)
+      ? { items: packed, route: "batch" as const }
+      : matches(single)
+        ? { items: single, route: "applySigned" as const }
+        : await innerSignedCalls(publicClient, action.transactionHash, contract);
     if (inner === undefined) {
       return {
         verified: false,
-        reason: `${where}: the transaction does not call the contract ${contract}, carries no packed item of this action, and the provider cannot trace it (debug_traceTransaction) to find the call inside`,
+        reason: `${where}: the transaction does not call the contract ${contract}, carries no packed item or applySigned call of this action, and the provider cannot trace it (debug_traceTransaction) to find the call inside`,
       };
     }
     items = inner.items;

@@ -9,6 +9,7 @@ import {
   BaseError,
   ContractFunctionRevertedError,
   concatHex,
+  encodeFunctionData,
   type Hash,
   type Hex,
   hexToBigInt,
@@ -667,6 +668,33 @@ describe("attack: the packed inline batch (issue 12)", function () {
       );
       const origin = await originOf(d, session, B, receipt);
       assert.ok(!("verified" in origin), JSON.stringify(origin));
+    });
+
+    it("F2 (runner): B's applySigned carried through a stranger's contract is verified from its calldata alone", async () => {
+      const { d, session } = await load("inRound1");
+      const b = await signFor(d, session, submitAction(session.id, B, 1, round1(B)));
+      const forwarder = await deployHonestWallet(d, "batchPacking/forwarder single");
+      const receipt = await executeAs(
+        d,
+        forwarder,
+        encodeFunctionData({ abi: roundtableAbi, functionName: "applySigned", args: [b] }),
+      );
+      assert.ok(eventsOf(receipt).some((e) => e.eventName === "PayloadSubmitted"));
+      // A provider that cannot trace: the action is still found, in the calldata its sender signed.
+      const untraced = new Proxy(d.publicClient, {
+        get(target, key, receiver) {
+          if (key !== "request") return Reflect.get(target, key, receiver);
+          return (args: { method: string }) => {
+            if (args.method === "debug_traceTransaction") {
+              return Promise.reject(new Error("the method debug_traceTransaction does not exist"));
+            }
+            return (target.request as (a: unknown) => Promise<unknown>)(args);
+          };
+        },
+      }) as typeof d.publicClient;
+      const origin = await originOf({ ...d, publicClient: untraced }, session, B, receipt);
+      assert.ok(!("verified" in origin), JSON.stringify(origin));
+      assert.equal((origin as { route: string }).route, "applySigned");
     });
   });
 });
