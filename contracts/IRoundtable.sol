@@ -219,9 +219,11 @@ interface IRoundtable {
     error RoundtableNotInitiator(uint256 sessionId, address initiator, address sender);
     error RoundtableNoResult(uint256 sessionId, Status status);
     error RoundtableBatchOutOfGas(uint256 item, uint256 gasLeft);
-    /// @notice A batch's packing ends inside the item starting at `offset`, or names an unknown action type there.
+    /// @notice A batch's packing ends inside the item starting at `offset`.
     error RoundtableMalformedBatch(uint256 offset);
     error RoundtableSignatureCheckOutOfGas(uint256 sessionId, uint8 party, uint256 gasLeft);
+    /// @notice The contract wallet's ERC-1271 check used all the gas it was given (`allowance`) without answering.
+    error RoundtableWalletAllowanceSpent(uint256 sessionId, uint8 party, address wallet, uint256 allowance);
 
     // ─────────────────────────────────────────────────────────── functions
 
@@ -261,10 +263,15 @@ interface IRoundtable {
     /// An item already recorded is skipped ({ActionSkipped}); an invalid item is rejected ({ActionRejected});
     /// neither undoes the others. Reverts if an item ran out of gas, so a batch sent with too little gas cannot
     /// make valid items fail, and reverts as a whole if the packing is malformed.
-    /// @param items Each item, big-endian: a 16-byte head (action type, party, round and accused as one byte each,
-    /// the session id as 8 bytes, the data's and the signature's lengths as 2 bytes each), then for an acceptance
-    /// or a commitment the 32-byte word of {SignedAction}, then the data, then the signature. The packing carries
-    /// no ABI padding: in a batch of small actions that padding would cost more than a fifth of the calldata.
+    /// @param items Each item, big-endian: a 16-byte head (a byte of the action type in its two low bits and the wallet
+    /// allowance in its six high bits; party, round and accused as one byte each; the session id as 8 bytes; the
+    /// data's and the signature's lengths as 2 bytes each), then for an acceptance or a commitment the 32-byte word
+    /// of {SignedAction}, then the data, then the signature. The packing carries no ABI padding: in a batch of small
+    /// actions that padding would cost more than a fifth of the calldata. The wallet allowance is the gas a contract
+    /// wallet's ERC-1271 check of this item gets, in units of WALLET_GAS_UNIT (0: ERC1271_GAS, the most): a relayer
+    /// that measured a wallet's check gives it what it needs, so that a wallet that spends all it is given at
+    /// inclusion costs the relayer that much, not ERC1271_GAS. Too little fails only that item
+    /// ({RoundtableWalletAllowanceSpent}); nothing else in the batch depends on it.
     function batch(bytes calldata items) external;
 
     /// @notice Aborts a session whose current phase's deadline has passed, blaming the parties that had not acted.

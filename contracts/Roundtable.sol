@@ -35,6 +35,8 @@ contract Roundtable is IRoundtable, EIP712 {
     /// @dev Gas a contract wallet (ERC-1271) gets to check a signature: a Safe with many owners, or a passkey
     /// wallet verifying P-256 in Solidity, fits.
     uint256 public constant ERC1271_GAS = 500_000;
+    /// @dev A batch item may give a wallet's check less than ERC1271_GAS, in steps of this much (see {batch}).
+    uint256 public constant WALLET_GAS_UNIT = 8_000;
 
     // Every struct names its party: an account that two parties share (or a wallet that checks raw digests for its
     // owner) can never have one party's signature fill another party's slot.
@@ -62,8 +64,8 @@ contract Roundtable is IRoundtable, EIP712 {
     /// @dev x-coordinate of the secp256k1 generator: a key whose secret is 1 (or n - 1) is public knowledge.
     uint256 private constant _GX = 0x79BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798;
 
-    /// @dev A packed batch item's head: action, party, round, accused (1 byte each), session id (8), data length (2),
-    /// signature length (2).
+    /// @dev A packed batch item's head: action and wallet allowance, party, round, accused (1 byte each), session id
+    /// (8), data length (2), signature length (2).
     uint256 private constant _ITEM_HEAD_BYTES = 16;
 
     // Header.flags bits.
@@ -110,6 +112,9 @@ contract Roundtable is IRoundtable, EIP712 {
     /// @dev Written only when an acceptance names a delegate, and read only when a signature is not the party's
     /// own, so sessions without delegates pay nothing for them.
     mapping(uint256 sessionId => mapping(uint256 party => address)) private _delegates;
+    /// @dev The wallet allowance of the batch item being applied, zero outside {batch} (then ERC1271_GAS). Transient:
+    /// nothing of it outlives the transaction, and a wallet's staticcall cannot write it.
+    uint256 private transient _itemWalletGas;
 
     constructor() EIP712("Roundtable", "1") {}
 
@@ -213,8 +218,11 @@ contract Roundtable is IRoundtable, EIP712 {
             bytes calldata signature;
             (head, word, data, signature, at) = _unpackItem(items, at);
             uint256 freeMemory = _freeMemoryPointer();
+            // The upper six bits of the first byte: the wallet allowance in WALLET_GAS_UNITs (0: ERC1271_GAS).
+            uint256 walletGas = ((head >> 122) & 0x3f) * WALLET_GAS_UNIT;
+            if (walletGas != 0) _itemWalletGas = walletGas;
             bytes memory failure = _trySigned(
-                ActionType(head >> 120),
+                ActionType((head >> 120) & 0x03),
                 uint64(head >> 32),
                 uint8(head >> 112),
                 uint8(head >> 104),
@@ -232,6 +240,7 @@ contract Roundtable is IRoundtable, EIP712 {
                     emit ActionRejected(uint64(head >> 32), i, uint8(head >> 112), failure);
                 }
             }
+            if (walletGas != 0) _itemWalletGas = 0;
             // Nothing an item allocated is used after it: reusing its memory keeps a long batch from paying
             // memory expansion, which grows with the square of the memory used.
             _setFreeMemoryPointer(freeMemory);
@@ -673,10 +682,11 @@ contract Roundtable is IRoundtable, EIP712 {
     }
 
     /// @dev A contract wallet's (ERC-1271) verdict, asked by hand because OpenZeppelin's SignatureChecker forwards all
-    /// gas: here the wallet gets exactly ERC1271_GAS, so its verdict cannot depend on the gas the sender chose. A
-    /// call without that much gas fails as out of gas (and reverts a batch containing it); a wallet that fails within
-    /// its allowance is rejected. The call is a staticcall, so a wallet cannot re-enter and change state, and only 32
-    /// bytes of its answer are copied, so it cannot bloat memory. An account without code has no verdict to give.
+    /// gas: here the wallet gets exactly its allowance (ERC1271_GAS, or less as a batch item names), so its verdict
+    /// cannot depend on the gas the transaction was sent with. A call without that much gas fails as out of gas (and
+    /// reverts a batch containing it); a wallet that fails within its allowance is rejected, and one that spends all
+    /// of it is rejected naming the allowance. The call is a staticcall, so a wallet cannot re-enter and change state,
+    /// and only 32 bytes of its answer are copied, so it cannot bloat memory. An account without code has no verdict.
     function _checkWalletSignature(
         uint256 sessionId,
         uint8 party,
@@ -687,20 +697,28 @@ contract Roundtable is IRoundtable, EIP712 {
         if (account.code.length == 0) {
             return abi.encodeWithSelector(RoundtableInvalidSignature.selector, sessionId, party, account);
         }
+        uint256 allowance = _itemWalletGas;
+        if (allowance == 0 || allowance > ERC1271_GAS) allowance = ERC1271_GAS;
         // EIP-150 passes at most 63/64 of the gas left; keep enough that the wallet gets its whole allowance.
-        if (gasleft() < ERC1271_GAS + ERC1271_GAS / 63 + 2_000) {
+        if (gasleft() < allowance + allowance / 63 + 2_000) {
             return abi.encodeWithSelector(RoundtableSignatureCheckOutOfGas.selector, sessionId, party, gasleft());
         }
         bytes memory query = abi.encodeCall(IERC1271.isValidSignature, (digest, signature));
         bytes4 magic = IERC1271.isValidSignature.selector;
-        uint256 allowance = ERC1271_GAS;
         bool valid;
+        uint256 spent = gasleft();
         assembly ("memory-safe") {
             let success := staticcall(allowance, account, add(query, 0x20), mload(query), 0x00, 0x20)
             valid := and(success, and(gt(returndatasize(), 0x1f), eq(mload(0x00), magic)))
         }
-        if (!valid) return abi.encodeWithSelector(RoundtableInvalidSignature.selector, sessionId, party, account);
-        return "";
+        if (valid) return "";
+        // The call's own cost (at least 100) counts too: a wallet that reverts just short of the limit counts as spent.
+        spent -= gasleft();
+        if (spent >= allowance) {
+            return
+                abi.encodeWithSelector(RoundtableWalletAllowanceSpent.selector, sessionId, party, account, allowance);
+        }
+        return abi.encodeWithSelector(RoundtableInvalidSignature.selector, sessionId, party, account);
     }
 
     // ─────────────────────────────────────────────────────────── guards
@@ -1019,8 +1037,7 @@ contract Roundtable is IRoundtable, EIP712 {
         assembly ("memory-safe") {
             head := shr(128, calldataload(add(items.offset, at)))
         }
-        uint256 action = head >> 120;
-        if (action > uint256(ActionType.Complain)) revert RoundtableMalformedBatch(at);
+        uint256 action = (head >> 120) & 0x03;
         uint256 wordLength = action == uint256(ActionType.Accept) || action == uint256(ActionType.Commit) ? 32 : 0;
         uint256 dataStart = at + _ITEM_HEAD_BYTES + wordLength;
         uint256 signatureStart = dataStart + ((head >> 16) & 0xffff);

@@ -158,6 +158,7 @@ const contractExitCodes: { readonly [name in RoundtableErrorName]: ExitCode } = 
   RoundtableBatchOutOfGas: ExitCode.Chain,
   RoundtableMalformedBatch: ExitCode.Chain,
   RoundtableSignatureCheckOutOfGas: ExitCode.Chain,
+  RoundtableWalletAllowanceSpent: ExitCode.Chain,
 };
 
 /**

@@ -10,7 +10,7 @@ import {
   type TransactionReceipt,
 } from "viem";
 import type { RoundtablePublicClient } from "../sdk/actions/internal.js";
-import { encodeBatchCall } from "../sdk/batchCall.js";
+import { encodeBatchCall, MAX_WALLET_GAS } from "../sdk/batchCall.js";
 import { decodeRoundtableError } from "../sdk/errors.js";
 import { roundtableAbi } from "../sdk/generated/roundtableAbi.js";
 import type { SignedAction } from "../sdk/types.js";
@@ -275,6 +275,13 @@ export function createBatcher({
     );
   }
 
+  /**
+   * The contract's errors for a wallet's own check failing: it said no, or spent all the gas its
+   * item gave it. Only these are held against a wallet: a rejection for a deadline or a phase that
+   * passed while the item waited would have hit an EOA party's item as well.
+   */
+  const walletFailures = new Set(["RoundtableInvalidSignature", "RoundtableWalletAllowanceSpent"]);
+
   /** Each contract wallet's mined item counts for or against its reputation. */
   async function noteWalletOutcomes(batchId: number, outcomes: readonly ItemOutcome[]) {
     if (contractWallets === undefined) return;
@@ -283,11 +290,9 @@ export function createBatcher({
         const stored = store.getAction(outcome.id);
         const wallet = stored && (await contractWallets.walletOf(stored.action));
         if (wallet === undefined) continue;
-        // Only the wallet's own check failing is held against it: a rejection for a deadline or a
-        // phase that passed while the item waited would have hit an EOA party's item as well.
         const walletFailed =
           outcome.status === "rejected" &&
-          outcome.reason?.contractError?.name === "RoundtableInvalidSignature";
+          walletFailures.has(outcome.reason?.contractError?.name ?? "");
         const standing = contractWallets.reputation.note(
           wallet,
           { id: outcome.id, batchId },
@@ -462,7 +467,10 @@ export function createBatcher({
     const oldest = Math.min(...items.map((i) => i.receivedAt));
     const old = Date.now() - oldest >= options.maxBatchAgeMs;
     if (!full && !heavy && !old && !gap) return false;
-    const data = encodeBatchCall(items.map((i) => i.action));
+    // A wallet item stored before allowances (walletGas undefined) gives its wallet the most.
+    const walletGasOf = (item: StoredAction) =>
+      wallets.get(item.id) === undefined ? undefined : (item.walletGas ?? MAX_WALLET_GAS);
+    const data = encodeBatchCall(items.map((i) => ({ ...i.action, walletGas: walletGasOf(i) })));
     let estimate: bigint;
     try {
       estimate = await publicClient.estimateGas({ account: account.address, to: contract, data });
@@ -481,7 +489,7 @@ export function createBatcher({
     // Covers each item at inclusion, after the batches still in flight (see batchGasLimit.ts).
     const gasLimit = batchGasLimit({
       estimate,
-      items: items.map((i) => ({ gas: i.gas, wallet: wallets.get(i.id) !== undefined })),
+      items: items.map((i) => ({ gas: i.gas, walletGas: walletGasOf(i) })),
       gasFactor,
     });
     const fees = await publicClient.estimateFeesPerGas();

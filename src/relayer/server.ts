@@ -17,17 +17,19 @@ import {
   webSocket,
 } from "viem";
 import type { RoundtablePublicClient } from "../sdk/actions/internal.js";
+import { MAX_WALLET_GAS } from "../sdk/batchCall.js";
 import { roundtableAbi } from "../sdk/generated/roundtableAbi.js";
 import { actionDigest, relayerActionId } from "../sdk/relayerActionId.js";
 import type { SignedAction } from "../sdk/types.js";
 import { type Batcher, createBatcher } from "./batcher.js";
+import { walletAllowance } from "./batchGasLimit.js";
 import { type ClassifyItemSigner, createItemSignerClassifier } from "./itemSigner.js";
 import { createRelayerMetrics, type RelayerMetrics } from "./metrics.js";
 import { parseRelayerOptions, type RelayerOptions, type RelayerOptionsInput } from "./options.js";
 import { createServePolicy, type PolicyRefusal, type ServePolicy } from "./policy.js";
 import { createRateLimiter, type RateLimiter } from "./rateLimit.js";
 import { openWalletReputation } from "./reputation.js";
-import { type SimulationResult, simulateAction } from "./simulate.js";
+import { itemGas, type SimulationResult, simulateAction } from "./simulate.js";
 import {
   createGroupInsert,
   openRelayerStore,
@@ -53,7 +55,7 @@ export type RelayerAppDependencies = {
   relayer: Address;
   /** Who owns a slot (cached reads of `partiesOf` and `eth_getCode`). */
   slotOwners: SlotOwners;
-  simulate(action: SignedAction, contractWallet: boolean): Promise<SimulationResult>;
+  simulate(action: SignedAction): Promise<SimulationResult>;
   clientLimiter: RateLimiter;
   /**
    * Per client, for requests that fail the checks (bad body, bad signature, a refused action):
@@ -304,7 +306,7 @@ export function createRelayerApp(deps: RelayerAppDependencies): Hono {
 
     // The simulation runs the contract's own checks, the signature's first among them (ECDSA
     // for an account, ERC-1271 for a wallet), so a signature is checked exactly as it will be.
-    const simulation = await deps.simulate(action, walletItem);
+    const simulation = await deps.simulate(action);
     if (!simulation.ok) {
       if (simulation.kind === "chain") return chainUnavailable(c);
       const { error, contractError } = simulation;
@@ -342,12 +344,16 @@ export function createRelayerApp(deps: RelayerAppDependencies): Hono {
       );
     }
 
+    // A wallet item gives the wallet's check what its trace spent, with room (walletAllowance):
+    // a wallet that answers yes here and spends all it gets at inclusion costs only that much.
+    let walletGas: number | undefined = walletItem ? MAX_WALLET_GAS : undefined;
     if (owner !== undefined && walletItem && deps.checkContractWallet !== undefined) {
       const verdict = await deps.checkContractWallet(owner, action);
       if (!verdict.ok) {
         if (verdict.status === 503) return chainUnavailable(c);
         return junk(fail(c, verdict.status, { code: verdict.code, message: verdict.message }));
       }
+      if (verdict.walletGas !== undefined) walletGas = walletAllowance(verdict.walletGas);
     }
 
     // The signature is the party's (the contract accepted it): only now is the party's budget
@@ -368,7 +374,13 @@ export function createRelayerApp(deps: RelayerAppDependencies): Hono {
 
     // The store checks the slot again inside the write: of two different actions for one slot
     // racing through the checks, one is stored and the other answered 409 (threat R10).
-    const outcome = await insert({ id, action, gas: simulation.gas, receivedAt: Date.now() });
+    const outcome = await insert({
+      id,
+      action,
+      gas: itemGas(action, walletGas),
+      walletGas,
+      receivedAt: Date.now(),
+    });
     if (!outcome.ok) return slotTaken(c, outcome.holder);
     deps.onQueued();
     return c.json({ id, status: outcome.stored.status }, 202);
@@ -646,14 +658,8 @@ export async function createRelayer({
         }),
         standing: (wallet) => reputation.standing(wallet),
       }),
-      simulate: (action, contractWallet) =>
-        simulateAction({
-          publicClient,
-          contract,
-          relayer: account.address,
-          action,
-          contractWallet,
-        }),
+      simulate: (action) =>
+        simulateAction({ publicClient, contract, relayer: account.address, action }),
       clientLimiter: createRateLimiter({ rate: options.clientRate, burst: options.clientBurst }),
       invalidLimiter: createRateLimiter({
         rate: options.clientInvalidRate,

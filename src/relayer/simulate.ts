@@ -3,13 +3,13 @@ import type { RoundtablePublicClient } from "../sdk/actions/internal.js";
 import { RoundtableContractError, type RoundtableError, toRoundtableError } from "../sdk/errors.js";
 import { roundtableAbi } from "../sdk/generated/roundtableAbi.js";
 import type { SignedAction } from "../sdk/types.js";
+import { walletCallOverhead } from "./batchGasLimit.js";
 
 /** A contract error as the API shows it: its name and its arguments by name, as strings. */
 export type ContractErrorJson = { name: string; args: Record<string, string> };
 
 export type SimulationResult =
-  /** `gas`: what the action is expected to cost as a batch item (see {@link itemGas}). */
-  | { ok: true; gas: number }
+  | { ok: true }
   | {
       ok: false;
       kind: "contract";
@@ -52,18 +52,20 @@ export type SimulateActionParameters = {
   /** The relayer's address: the simulation runs as the transaction it would send. */
   relayer: Address;
   action: SignedAction;
-  /** The party's address holds code: its ERC-1271 check gets a fixed 500,000 gas in a batch. */
-  contractWallet: boolean;
 };
 
 /**
  * A batch item's expected gas, for closing batches at the gas budget: a
- * signature check, a storage write or two, an event with the data, calldata.
- * Only a heuristic: each batch's gas limit comes from estimating the batch.
+ * signature check, a storage write or two, an event with the data, calldata,
+ * and for a contract wallet's item the allowance it gives the wallet's check
+ * with the call around it. Only a heuristic: each batch's gas limit comes from
+ * estimating the batch.
  */
-export function itemGas(action: SignedAction, contractWallet: boolean): number {
+export function itemGas(action: SignedAction, walletGas?: number | undefined): number {
   const bytes = (action.data.length - 2) / 2 + (action.signature.length - 2) / 2;
-  return 60_000 + 40 * bytes + (contractWallet ? 520_000 : 0);
+  return (
+    60_000 + 40 * bytes + (walletGas === undefined ? 0 : walletGas + Number(walletCallOverhead))
+  );
 }
 
 /**
@@ -71,7 +73,7 @@ export function itemGas(action: SignedAction, contractWallet: boolean): number {
  * `eth_call`), and maps a revert to the SDK's decoded contract error.
  *
  * @example
- * const result = await simulateAction({ publicClient, contract, relayer, action, contractWallet: false });
+ * const result = await simulateAction({ publicClient, contract, relayer, action });
  * if (!result.ok && result.kind === "contract") console.log(result.error.shortMessage);
  */
 export async function simulateAction({
@@ -79,7 +81,6 @@ export async function simulateAction({
   contract,
   relayer,
   action,
-  contractWallet,
 }: SimulateActionParameters): Promise<SimulationResult> {
   try {
     await publicClient.simulateContract({
@@ -89,7 +90,7 @@ export async function simulateAction({
       args: [action],
       account: relayer,
     });
-    return { ok: true, gas: itemGas(action, contractWallet) };
+    return { ok: true };
   } catch (thrown) {
     const error = toRoundtableError(thrown);
     if (isChainUnavailable(error)) return { ok: false, kind: "chain", error };

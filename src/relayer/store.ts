@@ -21,7 +21,14 @@ export type InsertOutcome =
   | { ok: false; holder: StoredAction };
 
 /** A new action to store. */
-export type NewAction = { id: Hash; action: SignedAction; gas: number; receivedAt: number };
+export type NewAction = {
+  id: Hash;
+  action: SignedAction;
+  gas: number;
+  /** For an item a contract wallet's check authorizes: the allowance its batch item gives it. */
+  walletGas?: number | undefined;
+  receivedAt: number;
+};
 
 export type StoredAction = {
   id: Hash;
@@ -29,6 +36,8 @@ export type StoredAction = {
   action: SignedAction;
   /** The action's expected gas as a batch item, for the batch gas budget. */
   gas: number;
+  /** The allowance its batch item gives a contract wallet's check; undefined for none (an EOA's). */
+  walletGas: number | undefined;
   status: ActionStatus;
   batchId: number | undefined;
   reason: ActionReason | undefined;
@@ -83,6 +92,7 @@ CREATE TABLE IF NOT EXISTS actions (
   data TEXT NOT NULL,
   signature TEXT NOT NULL,
   gas INTEGER NOT NULL,
+  wallet_gas INTEGER,
   status TEXT NOT NULL,
   batch_id INTEGER,
   reason TEXT,
@@ -154,10 +164,16 @@ export function openRelayerStore({ path, chainId, contract, relayer }: OpenRelay
     }
   }
 
+  // A database from before wallet allowances: its wallet items are sent with the most, as then.
+  const columns = db.prepare("PRAGMA table_info(actions)").all() as Row[];
+  if (!columns.some((c) => c.name === "wallet_gas")) {
+    db.exec("ALTER TABLE actions ADD COLUMN wallet_gas INTEGER");
+  }
+
   const statements = {
     insert: db.prepare(
-      `INSERT OR IGNORE INTO actions (id, action, session_id, party, round, accused, word, data, signature, gas, status, received_at)
-       VALUES ($id, $action, $sessionId, $party, $round, $accused, $word, $data, $signature, $gas, 'queued', $receivedAt)`,
+      `INSERT OR IGNORE INTO actions (id, action, session_id, party, round, accused, word, data, signature, gas, wallet_gas, status, received_at)
+       VALUES ($id, $action, $sessionId, $party, $round, $accused, $word, $data, $signature, $gas, $walletGas, 'queued', $receivedAt)`,
     ),
     byId: db.prepare("SELECT * FROM actions WHERE id = ?"),
     // Every status but rejected holds the slot: a rejected action was not recorded, so the slot
@@ -221,6 +237,7 @@ export function openRelayerStore({ path, chainId, contract, relayer }: OpenRelay
         signature: row.signature as Hex,
       },
       gas: Number(row.gas),
+      walletGas: row.wallet_gas === null ? undefined : Number(row.wallet_gas),
       status: row.status as ActionStatus,
       batchId: row.batch_id === null ? undefined : Number(row.batch_id),
       reason: row.reason === null ? undefined : (JSON.parse(String(row.reason)) as ActionReason),
@@ -291,7 +308,7 @@ export function openRelayerStore({ path, chainId, contract, relayer }: OpenRelay
      */
     insertActions(items: readonly NewAction[]): InsertOutcome[] {
       return transaction(() =>
-        items.map(({ id, action, gas, receivedAt }): InsertOutcome => {
+        items.map(({ id, action, gas, walletGas, receivedAt }): InsertOutcome => {
           const known = statements.byId.get(id) as Row | undefined;
           if (known !== undefined) return { ok: true, stored: toAction(known) };
           const holder = slotHolder(action);
@@ -307,6 +324,7 @@ export function openRelayerStore({ path, chainId, contract, relayer }: OpenRelay
             $data: action.data,
             $signature: action.signature,
             $gas: gas,
+            $walletGas: walletGas ?? null,
             $receivedAt: receivedAt,
           });
           const row = statements.byId.get(id) as Row | undefined;

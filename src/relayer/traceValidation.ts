@@ -53,7 +53,12 @@ const storageOpcodes = new Set(["SLOAD", "SSTORE", "TLOAD", "TSTORE"]);
 /** One step of the default struct logger (stack, memory and storage disabled). */
 export type StructLog = { op: string; depth: number };
 /** One frame of `callTracer`. */
-export type CallFrame = { type: string; to?: Address | undefined; calls?: CallFrame[] | undefined };
+export type CallFrame = {
+  type: string;
+  to?: Address | undefined;
+  gasUsed?: Hex | undefined;
+  calls?: CallFrame[] | undefined;
+};
 
 export type ValidationViolation = {
   rule: "environment" | "gas" | "foreign-storage" | "self-balance" | "untraceable";
@@ -181,7 +186,8 @@ function untraceable(wallet: Address, what: string): ValidationViolation {
 export type RpcRequest = (args: { method: string; params?: unknown }) => Promise<unknown>;
 
 export type WalletCheckVerdict =
-  | { ok: true }
+  /** `gasUsed`: what the wallet's check spent (its call frame), when the contract asked the wallet. */
+  | { ok: true; gasUsed?: number | undefined }
   | { ok: false; kind: "refused"; violation: ValidationViolation; message: string }
   /** The node did not answer (or cannot trace): nothing is known about the wallet. */
   | { ok: false; kind: "chain"; reason: string };
@@ -256,13 +262,23 @@ export async function traceWalletValidation({
     return { ok: false, kind: "chain", reason };
   }
   const violation = findValidationViolation({ structLogs, callTrace, contract, wallet });
-  if (violation === undefined) return { ok: true };
+  if (violation === undefined) return { ok: true, gasUsed: walletCheckGasUsed(callTrace, wallet) };
   return {
     ok: false,
     kind: "refused",
     violation,
     message: refusalMessage(action, wallet, violation),
   };
+}
+
+/** The gas the wallet's ERC-1271 frame (the contract's STATICCALL to it) spent, if there is one. */
+function walletCheckGasUsed(callTrace: CallFrame, wallet: Address): number | undefined {
+  const frame = callTrace.calls?.find(
+    (c) => c.type === "STATICCALL" && c.to !== undefined && isAddressEqual(c.to, wallet),
+  );
+  if (frame?.gasUsed === undefined) return undefined;
+  const gas = Number(BigInt(frame.gasUsed));
+  return Number.isSafeInteger(gas) && gas >= 0 ? gas : undefined;
 }
 
 function refusalMessage(

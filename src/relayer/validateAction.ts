@@ -187,7 +187,8 @@ function isRevert(error: unknown): boolean {
 
 /** Whether a contract wallet's action may be relayed; a refusal is answered with its status. */
 export type ContractWalletVerdict =
-  | { ok: true }
+  /** `walletGas`: what the wallet's traced check spent, when the wallet was asked. */
+  | { ok: true; walletGas?: number | undefined }
   | { ok: false; status: 400 | 403; code: string; message: string }
   | { ok: false; status: 503; code: "chain_unavailable"; message: string };
 
@@ -223,7 +224,7 @@ export function createContractWalletCheck({
       };
     }
     const verdict = await validate({ wallet: owner.address, action });
-    if (verdict.ok) return { ok: true };
+    if (verdict.ok) return { ok: true, walletGas: verdict.gasUsed };
     if (verdict.kind === "chain") {
       return {
         ok: false,

@@ -337,6 +337,9 @@ export const roundtableErrorMessages: {
   RoundtableSignatureCheckOutOfGas: ([sessionId, party, gasLeft]) =>
     `Session ${sessionId}: the signature check for party ${party}'s action ran out of gas (${gasLeft} gas left), so the signature may well be valid. Send it again with a higher gas limit.`,
 
+  RoundtableWalletAllowanceSpent: ([sessionId, party, wallet, allowance]) =>
+    `Session ${sessionId}: party ${party}'s contract wallet ${wallet} used all ${allowance} gas its batch item gave its ERC-1271 check without answering, so the action was not recorded. The relayer gave it less than the most (500,000): submit the action yourself (applySigned), which gives the wallet the most.`,
+
   RoundtableBatchOutOfGas: ([item, gasLeft]) =>
     `The batch ran out of gas at item ${item} (${gasLeft} gas left), so the whole batch was reverted rather than let a valid item fail. Send it again with a higher gas limit, or split it into smaller batches.`,
 

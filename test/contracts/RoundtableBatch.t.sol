@@ -5,7 +5,7 @@ import {console} from "hardhat/console.sol";
 import {IRoundtable} from "../../contracts/IRoundtable.sol";
 import {RoundtableTestBase} from "./RoundtableTestBase.sol";
 import {GasProbe} from "./GasProbe.sol";
-import {PasskeyWallet} from "./Wallets.sol";
+import {HeavyWallet, PasskeyWallet} from "./Wallets.sol";
 
 /// @notice Batches of signed actions carried by a relayer: items that land, items skipped or rejected without
 /// sinking the others, and under-gassed batches (threat C10); payload bounds (C4).
@@ -188,8 +188,8 @@ contract RoundtableBatchTest is RoundtableTestBase {
 
     // ───────────────────────────────────────────────── packing
 
-    /// @dev A packing that ends inside an item, or names no action type, reverts as a whole with the offset of the
-    /// item: the relayer built it wrong, and no valid item beside it is failed.
+    /// @dev A packing that ends inside an item reverts as a whole with the offset of the item: the relayer built it
+    /// wrong, and no valid item beside it is failed.
     function test_malformedPackingRevertsTheWholeBatchNamingTheItem() public {
         _acceptAll(id);
         IRoundtable.SignedAction[] memory items = _submitItems(id, 1);
@@ -203,10 +203,6 @@ contract RoundtableBatchTest is RoundtableTestBase {
         vm.expectRevert(abi.encodeWithSelector(IRoundtable.RoundtableMalformedBatch.selector, packed.length));
         rt.batch(bytes.concat(packed, hex"00"));
 
-        bytes memory unknownAction = bytes.concat(packed);
-        unknownAction[second] = bytes1(uint8(4));
-        vm.expectRevert(abi.encodeWithSelector(IRoundtable.RoundtableMalformedBatch.selector, second));
-        rt.batch(unknownAction);
         vm.assertEq(rt.sessionState(id).acted, 0, "nothing landed");
 
         rt.batch(packed);
@@ -293,6 +289,115 @@ contract RoundtableBatchTest is RoundtableTestBase {
         uint256 expected = (uint256(1) << eoa) | (uint256(1) << w);
         (uint256 itemOutOfGas, ) = _scanGasLimits(abi.encodeCall(rt.batch, (_pack(items))), expected);
         vm.assertGt(itemOutOfGas, 0, "some gas limit starved the wallet's check and reverted the batch");
+    }
+
+    // ─────────────────────────────────────────────── wallet allowances
+
+    /// @dev A session of the four EOA parties and a HeavyWallet owned by `key` whose check burns `work` gas first.
+    function _sessionWithHeavyWallet(uint256 work) internal returns (uint256 sessionId, uint8 w, HeavyWallet wallet) {
+        uint256 key = 0xBEA7_1E55;
+        wallet = new HeavyWallet(vm.addr(key), work);
+        (address[] memory parties, uint256[] memory partyKeys, uint8 index) = _insertParty(
+            accounts,
+            keys,
+            address(wallet),
+            key
+        );
+        delete accounts;
+        delete keys;
+        for (uint256 i = 0; i < parties.length; ++i) {
+            accounts.push(parties[i]);
+            keys.push(partyKeys[i]);
+        }
+        sessionId = _create(_plainKeygenConfig(accounts, T));
+        _acceptAll(sessionId);
+        w = index;
+    }
+
+    /// @dev Sets the wallet allowance (in WALLET_GAS_UNITs) of the packed item starting at `offset`.
+    function _withWalletGas(bytes memory packed, uint256 offset, uint8 units) internal pure returns (bytes memory) {
+        bytes memory out = bytes.concat(packed);
+        out[offset] = bytes1(uint8(out[offset]) | (units << 2));
+        return out;
+    }
+
+    /// @dev A wallet whose check spends everything it gets costs the batch's sender the item's allowance, not
+    /// ERC1271_GAS: its item alone is rejected naming the allowance, and the EOA item after it lands.
+    function test_walletAllowanceBoundsWhatABurningWalletCosts() public {
+        (uint256 sessionId, uint8 w, HeavyWallet wallet) = _sessionWithHeavyWallet(10_000_000);
+        uint8 eoa = w == 0 ? 1 : 0;
+        IRoundtable.SignedAction[] memory items = new IRoundtable.SignedAction[](2);
+        items[0] = _signedSubmit(sessionId, w, 1, _round1Payload(T, w));
+        items[1] = _signedSubmit(sessionId, eoa, 1, _round1Payload(T, eoa));
+        bytes memory packed = _withWalletGas(_pack(items), 0, 2);
+
+        vm.expectEmit(address(rt));
+        emit IRoundtable.ActionRejected(
+            uint64(sessionId),
+            0,
+            w,
+            abi.encodeWithSelector(
+                IRoundtable.RoundtableWalletAllowanceSpent.selector,
+                sessionId,
+                w,
+                address(wallet),
+                2 * rt.WALLET_GAS_UNIT()
+            )
+        );
+        uint256 before = gasleft();
+        rt.batch(packed);
+        uint256 used = before - gasleft();
+        vm.assertEq(rt.sessionState(sessionId).acted, uint256(1) << eoa, "only the EOA item landed");
+        vm.assertLt(used, 200_000, "the burning wallet cost its 16,000-gas allowance, not 500,000");
+    }
+
+    /// @dev The allowance is all a wallet gets: too little fails its item alone (the sender chose it, as it chooses
+    /// what to carry), enough lands it, and an allowance over ERC1271_GAS is ERC1271_GAS.
+    function test_walletAllowanceIsWhatTheWalletGets() public {
+        (uint256 sessionId, uint8 w, HeavyWallet wallet) = _sessionWithHeavyWallet(100_000);
+        IRoundtable.SignedAction[] memory items = new IRoundtable.SignedAction[](1);
+        items[0] = _signedSubmit(sessionId, w, 1, _round1Payload(T, w));
+        bytes memory packed = _pack(items);
+        uint256 snapshot = vm.snapshotState();
+
+        vm.expectEmit(address(rt));
+        emit IRoundtable.ActionRejected(
+            uint64(sessionId),
+            0,
+            w,
+            abi.encodeWithSelector(
+                IRoundtable.RoundtableWalletAllowanceSpent.selector,
+                sessionId,
+                w,
+                address(wallet),
+                10 * rt.WALLET_GAS_UNIT()
+            )
+        );
+        rt.batch(_withWalletGas(packed, 0, 10));
+        vm.assertEq(rt.sessionState(sessionId).acted, 0, "80,000 gas is too little for a 100,000-gas check");
+
+        uint8[3] memory enough = [uint8(16), 63, 0];
+        for (uint256 i = 0; i < enough.length; ++i) {
+            vm.revertToState(snapshot);
+            rt.batch(_withWalletGas(packed, 0, enough[i]));
+            vm.assertEq(rt.sessionState(sessionId).acted, uint256(1) << w, "the wallet's item landed");
+        }
+    }
+
+    /// @dev The allowance bits are not part of the action: an EOA party's item lands whatever they say, and the
+    /// allowance of one item does not carry over to the next (a wallet item without one gets ERC1271_GAS).
+    function test_walletAllowanceIsPerItem() public {
+        (uint256 sessionId, uint8 w, ) = _sessionWithHeavyWallet(100_000);
+        uint8 eoa = w == 0 ? 1 : 0;
+        IRoundtable.SignedAction[] memory items = new IRoundtable.SignedAction[](2);
+        items[0] = _signedSubmit(sessionId, eoa, 1, _round1Payload(T, eoa));
+        items[1] = _signedSubmit(sessionId, w, 1, _round1Payload(T, w));
+        rt.batch(_withWalletGas(_pack(items), 0, 1));
+        vm.assertEq(
+            rt.sessionState(sessionId).acted,
+            (uint256(1) << eoa) | (uint256(1) << w),
+            "both landed: the EOA item's allowance did not reach the wallet's"
+        );
     }
 
     /// @dev Calls `batchCall` (for the latest session) with gas limits from what it needs down to half of that, in

@@ -39,9 +39,9 @@ abstract contract RoundtableTestBase {
     /// @dev Test time starts at a realistic clock rather than EDR's default of 1.
     uint256 internal constant START = 1_750_000_000;
 
-    /// @dev Packs signed actions as {IRoundtable-batch} reads them: a 16-byte head (action, party, round, accused,
-    /// session id as 8 bytes, data and signature lengths as 2 bytes), the word for an acceptance or commitment, the
-    /// data, the signature.
+    /// @dev Packs signed actions as {IRoundtable-batch} reads them: a 16-byte head (action with no wallet allowance,
+    /// party, round, accused, session id as 8 bytes, data and signature lengths as 2 bytes), the word for an
+    /// acceptance or commitment, the data, the signature.
     function _pack(IRoundtable.SignedAction[] memory items) internal pure returns (bytes memory packed) {
         for (uint256 i = 0; i < items.length; ++i) {
             IRoundtable.SignedAction memory a = items[i];

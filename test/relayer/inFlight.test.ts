@@ -4,7 +4,13 @@
 import { join } from "node:path";
 import { expect } from "chai";
 import type { Hash } from "viem";
-import { batchGasLimit, fixedHeadroom, walletCheckGas } from "../../src/relayer/batchGasLimit.js";
+import {
+  batchGasLimit,
+  fixedHeadroom,
+  walletAllowance,
+  walletCallOverhead,
+  walletCheckGas,
+} from "../../src/relayer/batchGasLimit.js";
 import { RelayerOptionsError, resolveRelayerOptions } from "../../src/relayer/options.js";
 import type { Relayer } from "../../src/relayer/server.js";
 import { byAddress } from "../helpers/accounts.js";
@@ -111,16 +117,24 @@ describe("relayer › several batches in flight (issue 12)", function () {
   describe("a batch's gas limit", () => {
     it("covers the items' own admission estimates when the batch was estimated cheaper, plus each wallet's allowance", () => {
       const items = [
-        { gas: 90_000, wallet: false },
-        { gas: 80_000, wallet: false },
-        { gas: 600_000, wallet: true },
+        { gas: 90_000 },
+        { gas: 80_000 },
+        { gas: 600_000, walletGas: 500_000 },
+        { gas: 110_000, walletGas: 30_000 },
       ];
+      const wallets = walletCheckGas + 30_000n + walletCallOverhead;
       // Estimated on a chain where an earlier batch in flight has not run yet: too cheap.
       const cheap = batchGasLimit({ estimate: 100_000n, items, gasFactor: 1n });
-      expect(cheap).to.equal(90_000n + 80_000n + 80_000n + fixedHeadroom + walletCheckGas);
-      // A larger estimate wins, and the factor after a reverted batch multiplies all but the allowance.
+      expect(cheap).to.equal(90_000n + 80_000n + 80_000n + 60_000n + fixedHeadroom + wallets);
+      // A larger estimate wins, and the factor after a reverted batch multiplies all but the allowances.
       const dear = batchGasLimit({ estimate: 1_000_000n, items, gasFactor: 2n });
-      expect(dear).to.equal((1_100_000n + fixedHeadroom) * 2n + walletCheckGas);
+      expect(dear).to.equal((1_100_000n + fixedHeadroom) * 2n + wallets);
+    });
+
+    it("gives a wallet's check twice what its trace spent and 10,000 more, at most the contract's 500,000", () => {
+      expect(walletAllowance(6_000)).to.equal(22_000);
+      expect(walletAllowance(200_000)).to.equal(410_000);
+      expect(walletAllowance(400_000)).to.equal(500_000);
     });
   });
 

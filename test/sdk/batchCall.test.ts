@@ -7,6 +7,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { encodeFunctionData, type Hex, parseAbi, size, zeroHash } from "viem";
 import {
+  type BatchItem,
   batchItemProblem,
   encodeBatchCall,
   findPackedItems,
@@ -19,7 +20,7 @@ import { ActionType, type SignedAction } from "../../src/sdk/types.js";
 const bytes = (max: number) =>
   fc.uint8Array({ maxLength: max }).map((b) => `0x${Buffer.from(b).toString("hex")}` as Hex);
 
-const action: fc.Arbitrary<SignedAction> = fc
+const action: fc.Arbitrary<BatchItem> = fc
   .record({
     action: fc.constantFrom(
       ActionType.Accept,
@@ -34,11 +35,14 @@ const action: fc.Arbitrary<SignedAction> = fc
     word: fc.uint8Array({ minLength: 32, maxLength: 32 }),
     data: bytes(300),
     signature: bytes(200),
+    // A wallet allowance in whole units, or none (the most).
+    walletUnits: fc.integer({ min: 0, max: 62 }),
   })
-  .map((a) => {
+  .map(({ walletUnits, ...a }) => {
     const carriesWord = a.action === ActionType.Accept || a.action === ActionType.Commit;
     return {
       ...a,
+      ...(walletUnits === 0 ? {} : { walletGas: walletUnits * 8_000 }),
       // Only acceptances and commitments carry the word; the others' is zero by definition.
       word: carriesWord ? (`0x${Buffer.from(a.word).toString("hex")}` as Hex) : zeroHash,
       // A commitment's only content is its word.
@@ -96,9 +100,39 @@ describe("batch packing (src/sdk/batchCall.ts)", () => {
     expect(() => unpackBatchItems(packed.slice(0, 2 + 2 * (second + 20)) as Hex)).to.throw(
       new RegExp(`byte ${second} runs past the end`),
     );
-    const unknown = `${packed.slice(0, 2 + 2 * second)}04${packed.slice(4 + 2 * second)}` as Hex;
-    expect(() => unpackBatchItems(unknown)).to.throw(/unknown action type 4/);
     expect(() => unpackBatchItems(`${packed}00`)).to.throw(new RegExp(`byte ${2 * second}`));
+  });
+
+  it("carries a wallet allowance in the first byte's six high bits, in units of 8,000 gas", () => {
+    const item: SignedAction = {
+      action: ActionType.Submit,
+      sessionId: 7n,
+      party: 3,
+      round: 1,
+      accused: 0,
+      word: zeroHash,
+      data: "0x01",
+      signature: `0x${"33".repeat(65)}`,
+    };
+    const firstByte = (walletGas: number | undefined) =>
+      packBatchItems([{ ...item, walletGas }]).slice(2, 4);
+    expect(firstByte(undefined)).to.equal("02");
+    expect(firstByte(8_000)).to.equal((2 | (1 << 2)).toString(16).padStart(2, "0"));
+    // Rounded up: an allowance is never less than asked.
+    expect(firstByte(8_001)).to.equal((2 | (2 << 2)).toString(16).padStart(2, "0"));
+    expect(firstByte(62 * 8_000)).to.equal((2 | (62 << 2)).toString(16));
+    // 500,000 or more is the most, which is the default: no bits.
+    expect(firstByte(495_999 + 8_000)).to.equal("02");
+    expect(firstByte(10_000_000)).to.equal("02");
+    expect(unpackBatchItems(packBatchItems([{ ...item, walletGas: 20_000 }]))[0]).to.deep.equal({
+      ...item,
+      walletGas: 24_000,
+    });
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      expect(() => packBatchItems([{ ...item, walletGas: bad }])).to.throw(
+        new RegExp(`Batch item 0: walletGas ${bad} is not a positive whole amount of gas`),
+      );
+    }
   });
 
   it("says which action cannot be packed instead of truncating it", () => {

@@ -2086,10 +2086,12 @@ describe("Roundtable", () => {
               sessionId: session.id,
               item: BigInt(signed.findIndex((a) => a.party === sinkIndex)),
               party: sinkIndex,
-              reason: roundtableError("RoundtableInvalidSignature", [
+              // Spent all it was given: the most, 500,000, since the item names no allowance.
+              reason: roundtableError("RoundtableWalletAllowanceSpent", [
                 session.id,
                 sinkIndex,
                 partyAt(session, sinkIndex).address,
+                500_000n,
               ]),
             },
           ],
