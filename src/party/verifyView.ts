@@ -7,7 +7,11 @@ import { type Address, bytesToHex, type Hash, type Hex, zeroHash } from "viem";
 import { decodeKeyShare, groupPublicKey } from "../protocol/index.js";
 import type { RoundtablePublicClient } from "../sdk/actions/internal.js";
 import { actionStructHash, foldTranscript } from "../sdk/transcript.js";
-import { type ReportedAction, verifyActionOrigin } from "../sdk/verifyActionOrigin.js";
+import {
+  type CallTraces,
+  type ReportedAction,
+  verifyActionOrigin,
+} from "../sdk/verifyActionOrigin.js";
 import type { SessionView, SigningKeyView } from "./sessionView.js";
 
 /**
@@ -78,7 +82,8 @@ export type VerifyViewParameters = {
 /**
  * Checks a session view against what no provider can forge. Returns the first problem found, or
  * undefined. Costs one `eth_getTransactionByHash` and one struct hash per action the first time
- * it is seen (in `verified`), and one fold step per action after the first change in the log.
+ * it is seen (in `verified`), one `debug_traceTransaction` per transaction with a contract
+ * wallet's signature, and one fold step per action after the first change in the log.
  */
 export async function verifyView({
   publicClient,
@@ -101,6 +106,8 @@ export async function verifyView({
       metaMessages: [...view.inconsistencies],
     };
   }
+  // A batch carrying several wallet parties' items is traced once for all of them.
+  const traces: CallTraces = new Map();
   const checked = await Promise.all(
     view.actions.map(async (action): Promise<CheckedAction | string> => {
       const delegate = delegateFor(view, action);
@@ -117,6 +124,7 @@ export async function verifyView({
         sessionId: view.sessionId,
         action,
         delegate,
+        traces,
       });
       if ("verified" in origin) return origin.reason;
       verified.counts.checked++;

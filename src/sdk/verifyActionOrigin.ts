@@ -1,6 +1,7 @@
 // Whether an action an RPC provider reports really comes from its party. Every party action on
 // chain is signed by its party: the transaction's own signature for a direct action, the EIP-712
-// signature for a relayed one (or the party's ERC-1271 wallet's verdict). A provider can invent
+// signature for a relayed one (or the verdict the contract got from the party's ERC-1271 wallet in
+// that transaction, read from its call trace). A provider can invent
 // logs, transactions and `from` fields, but not those signatures, so recovering them from the
 // provider's own data exposes a forged acceptance, payload, agreement or complaint.
 import {
@@ -53,12 +54,24 @@ export type VerifyActionOriginParameters = {
   action: ReportedAction;
   /** The delegate the party's acceptance named, if any (never for an acceptance itself). */
   delegate?: Address | undefined;
+  /**
+   * Call traces already fetched, by transaction, shared by the checks of one read so that a
+   * batch carrying several parties' items is traced once. Omitted: a trace per call.
+   */
+  traces?: CallTraces | undefined;
 };
+
+/** A transaction's call trace (`callTracer`), or undefined when the provider cannot trace. */
+export type CallTraces = Map<Hash, Promise<CallFrame | undefined>>;
 
 /** The answer when the check fails: why, in words that name the transaction. */
 export type UnverifiedOrigin = { verified: false; reason: string };
 
-/** ERC-1271's magic value and the gas the contract gives a wallet (Roundtable's ERC1271_GAS). */
+/**
+ * ERC-1271's magic value, and the gas the contract gives a wallet by default (Roundtable's
+ * ERC1271_GAS): used only to ask the wallet again when the provider cannot trace, since a batch
+ * item may give it less.
+ */
 const ERC1271_MAGIC = "0x1626ba7e";
 const ERC1271_GAS = 500_000n;
 const erc1271Abi = [
@@ -89,7 +102,9 @@ export async function verifyActionOrigin({
   sessionId,
   action,
   delegate,
+  traces = new Map(),
 }: VerifyActionOriginParameters): Promise<VerifiedOrigin | UnverifiedOrigin> {
+  const trace = () => traceOf(publicClient, action.transactionHash, traces);
   const where = `party ${action.party}'s ${action.kind} in transaction ${action.transactionHash}`;
   let tx: Transaction;
   try {
@@ -151,7 +166,7 @@ export async function verifyActionOrigin({
       ? { items: packed, route: "batch" as const }
       : matches(single)
         ? { items: single, route: "applySigned" as const }
-        : await innerSignedCalls(publicClient, action.transactionHash, contract);
+        : innerSignedCalls(await trace(), contract);
     if (inner === undefined) {
       return {
         verified: false,
@@ -185,6 +200,7 @@ export async function verifyActionOrigin({
       delegate: mayDelegate ? delegate : undefined,
       item,
       route,
+      trace,
     });
     if (!("verified" in verdict)) return verdict;
     firstProblem ??= `${where}: ${verdict.reason}`;
@@ -207,6 +223,7 @@ async function verifySignedItem({
   delegate,
   item,
   route,
+  trace,
 }: {
   publicClient: RoundtablePublicClient;
   chainId: number;
@@ -215,6 +232,7 @@ async function verifySignedItem({
   delegate: Address | undefined;
   item: SignedAction;
   route: VerifiedOrigin["route"];
+  trace: () => Promise<CallFrame | undefined>;
 }): Promise<VerifiedOrigin | UnverifiedOrigin> {
   const digest = hashTypedData(actionTypedData(roundtableDomain(chainId, contract), item));
   let recovered: Address | undefined;
@@ -229,15 +247,30 @@ async function verifySignedItem({
   if (recovered !== undefined && delegate !== undefined && isAddressEqual(recovered, delegate)) {
     return { route, signer: recovered, by: "delegate" };
   }
-  // A contract wallet answers for itself, at the block the action was recorded.
+  const notSigned = `its signature recovers to ${recovered ?? "nothing"}, not to the party's account ${action.account}${delegate !== undefined ? ` or its delegate ${delegate}` : ""}`;
+  // A contract wallet answers for itself, and the answer that counts is the one the contract acted
+  // on, inside this transaction: asked again later, a wallet that flipped its answer since (in the
+  // same transaction, or later in the block) would make its own accepted action look forged.
+  const query = encodeFunctionData({
+    abi: erc1271Abi,
+    functionName: "isValidSignature",
+    args: [digest, item.signature],
+  });
+  const frame = await trace();
+  if (
+    frame !== undefined &&
+    walletAgreedInTrace(frame, { contract, wallet: action.account, query })
+  ) {
+    return { route, signer: action.account, by: "erc1271" };
+  }
+  // No trace, or one without the verdict: the wallet is asked again, at the end of the action's
+  // block. A trace comes from the first provider that answers, this call from a quorum of them
+  // (src/sdk/rpc/quorumTransport.ts), so one provider serving a trace without the wallet's frame
+  // cannot stop the runner on a wallet that still agrees.
   try {
     const { data } = await publicClient.call({
       to: action.account,
-      data: encodeFunctionData({
-        abi: erc1271Abi,
-        functionName: "isValidSignature",
-        args: [digest, item.signature],
-      }),
+      data: query,
       blockNumber: action.blockNumber,
       gas: ERC1271_GAS,
     });
@@ -250,11 +283,70 @@ async function verifySignedItem({
   }
   return {
     verified: false,
-    reason: `its signature recovers to ${recovered ?? "nothing"}, not to the party's account ${action.account}${delegate !== undefined ? ` or its delegate ${delegate}` : ""}`,
+    reason:
+      frame !== undefined
+        ? `${notSigned}, the transaction's call trace shows no successful isValidSignature call from the contract to ${action.account} answering ${ERC1271_MAGIC} for it, and the wallet does not answer it at the end of block ${action.blockNumber} either`
+        : `${notSigned}, and ${action.account} does not answer ${ERC1271_MAGIC} to isValidSignature at the end of block ${action.blockNumber}; a wallet may have changed its answer within the block, and only the call trace (debug_traceTransaction, which this provider does not serve) shows the answer the contract acted on: read through a provider that serves it`,
   };
 }
 
-type CallFrame = { to?: string; input?: Hex; error?: string; calls?: CallFrame[] };
+/** A frame of `debug_traceTransaction`'s `callTracer` (the fields read here). */
+type CallFrame = {
+  type?: string;
+  from?: string;
+  to?: string;
+  input?: Hex;
+  output?: Hex;
+  error?: string;
+  calls?: CallFrame[];
+};
+
+/** The transaction's call trace, fetched once per transaction into `traces`. */
+function traceOf(
+  publicClient: RoundtablePublicClient,
+  hash: Hash,
+  traces: CallTraces,
+): Promise<CallFrame | undefined> {
+  let trace = traces.get(hash);
+  if (trace === undefined) {
+    trace = (
+      publicClient.request({
+        method: "debug_traceTransaction",
+        params: [hash, { tracer: "callTracer" }],
+      } as never) as Promise<CallFrame>
+    ).catch(() => undefined);
+    traces.set(hash, trace);
+  }
+  return trace;
+}
+
+/**
+ * Whether, in a successful part of the trace, the contract staticcalled `wallet` with exactly
+ * `query` (isValidSignature of this digest and signature) and it answered the magic value in a
+ * 32-byte word, as the contract requires. The contract gives the wallet a fixed allowance (per
+ * item in a batch), so this is the verdict it acted on; its gas is not compared here.
+ */
+function walletAgreedInTrace(
+  frame: CallFrame,
+  { contract, wallet, query }: { contract: Address; wallet: Address; query: Hex },
+): boolean {
+  if (frame.error !== undefined) return false;
+  // Compared as text, not with isAddressEqual: a provider's trace may hold anything.
+  if (
+    frame.type?.toUpperCase() === "STATICCALL" &&
+    frame.from?.toLowerCase() === contract.toLowerCase() &&
+    frame.to?.toLowerCase() === wallet.toLowerCase() &&
+    frame.input?.toLowerCase() === query.toLowerCase() &&
+    frame.output !== undefined &&
+    frame.output.length >= 2 + 64 &&
+    frame.output.slice(0, 10).toLowerCase() === ERC1271_MAGIC
+  ) {
+    return true;
+  }
+  return (frame.calls ?? []).some((child) =>
+    walletAgreedInTrace(child, { contract, wallet, query }),
+  );
+}
 
 /**
  * The signed items of every successful call to `contract` inside a transaction that does not
@@ -262,20 +354,11 @@ type CallFrame = { to?: string; input?: Hex; error?: string; calls?: CallFrame[]
  * The trace only says where to look: each item's signature is still checked by the caller, so a
  * provider that invents a frame gains nothing.
  */
-async function innerSignedCalls(
-  publicClient: RoundtablePublicClient,
-  hash: Hash,
+function innerSignedCalls(
+  trace: CallFrame | undefined,
   contract: Address,
-): Promise<{ items: SignedAction[]; route: "applySigned" | "batch" } | undefined> {
-  let trace: CallFrame;
-  try {
-    trace = (await publicClient.request({
-      method: "debug_traceTransaction",
-      params: [hash, { tracer: "callTracer" }],
-    } as never)) as CallFrame;
-  } catch {
-    return undefined;
-  }
+): { items: SignedAction[]; route: "applySigned" | "batch" } | undefined {
+  if (trace === undefined) return undefined;
   const items: SignedAction[] = [];
   let route: "applySigned" | "batch" = "applySigned";
   const visit = (frame: CallFrame) => {
