@@ -712,9 +712,10 @@ contract Roundtable is IRoundtable, EIP712 {
             valid := and(success, and(gt(returndatasize(), 0x1f), eq(mload(0x00), magic)))
         }
         if (valid) return "";
-        // The call's own cost (at least 100) counts too: a wallet that reverts just short of the limit counts as spent.
+        // Spent: at least 63/64 of the allowance is gone. A proxy wallet (a Safe) keeps the 1/64 that EIP-150 holds
+        // back from its DELEGATECALL, so the frame the contract called never spends quite all of it.
         spent -= gasleft();
-        if (spent >= allowance) {
+        if (spent * 64 >= allowance * 63) {
             return
                 abi.encodeWithSelector(RoundtableWalletAllowanceSpent.selector, sessionId, party, account, allowance);
         }

@@ -20,6 +20,7 @@ import type { RelayerOptions } from "./options.js";
 import { arrangeBatch, type WalletReputation } from "./reputation.js";
 import { contractErrorJson } from "./simulate.js";
 import type { ItemOutcome, RelayerStore, StoredAction, StoredBatch } from "./store.js";
+import type { UnprovenWalletBudget } from "./unprovenWallets.js";
 
 /** A replacement must raise both fees by at least 10 % to be accepted by nodes; 12.5 % leaves a margin. */
 const bump = (value: bigint) => (value * 1125n) / 1000n + 1n;
@@ -67,6 +68,8 @@ export type ContractWallets = {
    */
   walletOf(action: SignedAction): Promise<Address | undefined>;
   reputation: WalletReputation;
+  /** Gets back the charge of an unproven wallet's item that landed or was not sent. */
+  unprovenWallets?: Pick<UnprovenWalletBudget, "refund"> | undefined;
 };
 
 function isNotFound(error: unknown): boolean {
@@ -293,6 +296,7 @@ export function createBatcher({
         const walletFailed =
           outcome.status === "rejected" &&
           walletFailures.has(outcome.reason?.contractError?.name ?? "");
+        if (outcome.status === "included") contractWallets.unprovenWallets?.refund(outcome.id);
         const standing = contractWallets.reputation.note(
           wallet,
           { id: outcome.id, batchId },
@@ -525,6 +529,7 @@ export function createBatcher({
   ) {
     for (const item of items) {
       const wallet = wallets.get(item.id);
+      contractWallets?.unprovenWallets?.refund(item.id);
       store.rejectQueued(item.id, {
         code: "wallet_banned",
         message: `The contract wallet ${wallet} is banned from this relayer: its earlier items passed the relayer's checks and then failed at inclusion. Submit the action yourself (applySigned from any account).`,

@@ -45,6 +45,7 @@ const optionSchemas = {
   clientBurst: integer(1, 1e9).default(200),
   partyRate: z.coerce.number().positive().max(1e9).default(2),
   partyBurst: integer(1, 1e9).default(20),
+  unprovenWalletGasPerHour: integer(0, 1e12).default(2_000_000),
   queueLimit: integer(1, 10_000_000).default(20_000),
   bodyLimit: integer(1_024, 16 * 1024 * 1024).default(64 * 1024),
   clientInvalidRate: z.coerce.number().positive().max(1e9).default(2),
@@ -78,6 +79,10 @@ export const relayerOptionSources: {
   clientBurst: { flag: "--client-burst", env: "ROUNDTABLE_RELAYER_CLIENT_BURST" },
   partyRate: { flag: "--party-rate", env: "ROUNDTABLE_RELAYER_PARTY_RATE" },
   partyBurst: { flag: "--party-burst", env: "ROUNDTABLE_RELAYER_PARTY_BURST" },
+  unprovenWalletGasPerHour: {
+    flag: "--unproven-wallet-gas-per-hour",
+    env: "ROUNDTABLE_RELAYER_UNPROVEN_WALLET_GAS_PER_HOUR",
+  },
   queueLimit: { flag: "--queue-limit", env: "ROUNDTABLE_RELAYER_QUEUE_LIMIT" },
   bodyLimit: { flag: "--body-limit", env: "ROUNDTABLE_RELAYER_BODY_LIMIT" },
   clientInvalidRate: {

@@ -2,7 +2,10 @@
 export type RateLimitResult = { ok: true } | { ok: false; retryAfterMs: number };
 
 export type RateLimiter = {
-  take(key: string, now?: number): RateLimitResult;
+  /** Takes `cost` tokens (1 unless given), or none when fewer are there. */
+  take(key: string, now?: number, cost?: number): RateLimitResult;
+  /** Gives `amount` tokens back to `key`, up to the burst: a charge that turned out not to be spent. */
+  refund(key: string, amount: number, now?: number): void;
   /** Whether `take` would succeed now, without taking: to refuse early, and charge only later. */
   peek(key: string, now?: number): RateLimitResult;
   /** Keys currently tracked (bounded by `maxKeys`). */
@@ -38,9 +41,9 @@ export function createRateLimiter({
 }: CreateRateLimiterParameters): RateLimiter {
   // Map keeps insertion order; re-inserting on each use makes the first key the least recently used.
   const buckets = new Map<string, { tokens: number; updated: number }>();
-  const refusal = (tokens: number): RateLimitResult => ({
+  const refusal = (tokens: number, cost = 1): RateLimitResult => ({
     ok: false,
-    retryAfterMs: ((1 - tokens) / rate) * 1000,
+    retryAfterMs: ((cost - tokens) / rate) * 1000,
   });
   return {
     peek(key, now = Date.now()) {
@@ -49,17 +52,21 @@ export function createRateLimiter({
       const tokens = Math.min(burst, bucket.tokens + ((now - bucket.updated) / 1000) * rate);
       return tokens >= 1 ? { ok: true } : refusal(tokens);
     },
-    take(key, now = Date.now()) {
+    take(key, now = Date.now(), cost = 1) {
       const bucket = buckets.get(key) ?? { tokens: burst, updated: now };
       buckets.delete(key);
       bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.updated) / 1000) * rate);
       bucket.updated = now;
       let result: RateLimitResult;
-      if (bucket.tokens >= 1) {
-        bucket.tokens -= 1;
+      if (bucket.tokens >= cost) {
+        bucket.tokens -= cost;
         result = { ok: true };
       } else {
-        result = refusal(bucket.tokens);
+        // A cost over the burst can never be paid: say so with an infinite wait.
+        result =
+          cost > burst
+            ? { ok: false, retryAfterMs: Number.POSITIVE_INFINITY }
+            : refusal(bucket.tokens, cost);
       }
       if (buckets.size >= maxKeys) {
         const oldest = buckets.keys().next();
@@ -67,6 +74,15 @@ export function createRateLimiter({
       }
       buckets.set(key, bucket);
       return result;
+    },
+    refund(key, amount, now = Date.now()) {
+      const bucket = buckets.get(key);
+      if (bucket === undefined) return;
+      bucket.tokens = Math.min(
+        burst,
+        bucket.tokens + ((now - bucket.updated) / 1000) * rate + amount,
+      );
+      bucket.updated = now;
     },
     get size() {
       return buckets.size;

@@ -37,6 +37,7 @@ import {
   type StoredAction,
 } from "./store.js";
 import { createWalletValidationCheck, type RpcRequest } from "./traceValidation.js";
+import { createUnprovenWalletBudget, type UnprovenWalletBudget } from "./unprovenWallets.js";
 import {
   type CheckContractWallet,
   createContractWalletCheck,
@@ -56,6 +57,8 @@ export type RelayerAppDependencies = {
   /** Who owns a slot (cached reads of `partiesOf` and `eth_getCode`). */
   slotOwners: SlotOwners;
   simulate(action: SignedAction): Promise<SimulationResult>;
+  /** The hour's budget for wallets with no landed item (threat R9); without it, none is kept. */
+  unprovenWallets?: UnprovenWalletBudget | undefined;
   clientLimiter: RateLimiter;
   /**
    * Per client, for requests that fail the checks (bad body, bad signature, a refused action):
@@ -76,7 +79,10 @@ export type RelayerAppDependencies = {
   classifySigner?: ClassifyItemSigner | undefined;
   metrics: RelayerMetrics;
   logger: Logger;
-  options: Pick<RelayerOptions, "queueLimit" | "bodyLimit" | "confirmations">;
+  options: Pick<
+    RelayerOptions,
+    "queueLimit" | "bodyLimit" | "confirmations" | "unprovenWalletGasPerHour"
+  >;
   /** The newest block the batcher saw. */
   head(): bigint | undefined;
   /** Asks the chain for its newest block (for /healthz); throws when it does not answer. */
@@ -372,6 +378,30 @@ export function createRelayerApp(deps: RelayerAppDependencies): Hono {
       );
     }
 
+    // A wallet with no landed item here is charged to the hour's budget for unproven wallets
+    // (unprovenWallets.ts): however many fresh wallets an attacker makes, that bounds the loss.
+    if (owner !== undefined && walletItem && walletGas !== undefined && deps.unprovenWallets) {
+      const charged = deps.unprovenWallets.charge(id, owner.address, walletGas);
+      if (!charged.ok) {
+        const message = `Party ${action.party} of session ${action.sessionId} is the contract wallet ${owner.address}, which has not landed an item through this relayer yet, and its check earns an allowance of ${walletGas} gas`;
+        if ("never" in charged) {
+          return fail(c, 403, {
+            code: "unproven_wallet_refused",
+            message: `${message}: more than this relayer risks an hour on unproven wallets (--unproven-wallet-gas-per-hour ${options.unprovenWalletGasPerHour}). Submit the action yourself (applySigned from any account, or the wallet's own transaction).`,
+          });
+        }
+        return fail(
+          c,
+          429,
+          {
+            code: "unproven_wallet_budget",
+            message: `${message}: this hour's budget for unproven wallets (${options.unprovenWalletGasPerHour} gas) is spent. Retry after the Retry-After seconds, or submit the action yourself (applySigned).`,
+          },
+          retryAfterSeconds(charged.retryAfterMs),
+        );
+      }
+    }
+
     // The store checks the slot again inside the write: of two different actions for one slot
     // racing through the checks, one is stored and the other answered 409 (threat R10).
     const outcome = await insert({
@@ -381,7 +411,10 @@ export function createRelayerApp(deps: RelayerAppDependencies): Hono {
       walletGas,
       receivedAt: Date.now(),
     });
-    if (!outcome.ok) return slotTaken(c, outcome.holder);
+    if (!outcome.ok) {
+      deps.unprovenWallets?.refund(id);
+      return slotTaken(c, outcome.holder);
+    }
     deps.onQueued();
     return c.json({ id, status: outcome.stored.status }, 202);
   }
@@ -592,6 +625,10 @@ export async function createRelayer({
     relayer: account.address,
   });
   const reputation = openWalletReputation({ path: options.db });
+  const unprovenWallets = createUnprovenWalletBudget({
+    gasPerHour: options.unprovenWalletGasPerHour,
+    reputation,
+  });
   const controller = new AbortController();
   let batcher: Batcher | undefined;
   let server: Server | undefined;
@@ -640,6 +677,7 @@ export async function createRelayer({
           return signer.kind === "delegate" ? undefined : owner.address;
         },
         reputation,
+        unprovenWallets,
       },
     });
     const running = batcher;
@@ -660,6 +698,7 @@ export async function createRelayer({
       }),
       simulate: (action) =>
         simulateAction({ publicClient, contract, relayer: account.address, action }),
+      unprovenWallets,
       clientLimiter: createRateLimiter({ rate: options.clientRate, burst: options.clientBurst }),
       invalidLimiter: createRateLimiter({
         rate: options.clientInvalidRate,

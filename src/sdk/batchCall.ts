@@ -121,7 +121,8 @@ export function unpackBatchItems(items: Hex): BatchItem[] {
       word: wordLength === 0 ? zeroHash : bytesToHex(bytes.subarray(dataStart - 32, dataStart)),
       data: bytesToHex(bytes.subarray(dataStart, signatureStart)),
       signature: bytesToHex(bytes.subarray(signatureStart, next)),
-      ...(units === 0 ? {} : { walletGas: units * WALLET_GAS_UNIT }),
+      // What the contract gives: at most MAX_WALLET_GAS (63 units would be 504,000).
+      ...(units === 0 ? {} : { walletGas: Math.min(units * WALLET_GAS_UNIT, MAX_WALLET_GAS) }),
     });
     at = next;
   }

@@ -16,7 +16,7 @@ import {
   type Transaction,
 } from "viem";
 import type { RoundtablePublicClient } from "./actions/internal.js";
-import { findPackedItems } from "./batchCall.js";
+import { type BatchItem, findPackedItems, MAX_WALLET_GAS } from "./batchCall.js";
 import { actionTypedData, roundtableDomain } from "./eip712.js";
 import { recoverTransactionSender } from "./recoverTransactionSender.js";
 import {
@@ -67,13 +67,8 @@ export type CallTraces = Map<Hash, Promise<CallFrame | undefined>>;
 /** The answer when the check fails: why, in words that name the transaction. */
 export type UnverifiedOrigin = { verified: false; reason: string };
 
-/**
- * ERC-1271's magic value, and the gas the contract gives a wallet by default (Roundtable's
- * ERC1271_GAS): used only to ask the wallet again when the provider cannot trace, since a batch
- * item may give it less.
- */
+/** ERC-1271's magic value. */
 const ERC1271_MAGIC = "0x1626ba7e";
-const ERC1271_GAS = 500_000n;
 const erc1271Abi = [
   {
     type: "function",
@@ -230,7 +225,7 @@ async function verifySignedItem({
   contract: Address;
   action: ReportedAction;
   delegate: Address | undefined;
-  item: SignedAction;
+  item: BatchItem;
   route: VerifiedOrigin["route"];
   trace: () => Promise<CallFrame | undefined>;
 }): Promise<VerifiedOrigin | UnverifiedOrigin> {
@@ -272,7 +267,7 @@ async function verifySignedItem({
       to: action.account,
       data: query,
       blockNumber: action.blockNumber,
-      gas: ERC1271_GAS,
+      gas: walletCallGas(item.walletGas, query),
     });
     const answer = data === undefined ? "0x" : sliceHex(data, 0, 4);
     if (answer.toLowerCase() === ERC1271_MAGIC) {
@@ -288,6 +283,23 @@ async function verifySignedItem({
         ? `${notSigned}, the transaction's call trace shows no successful isValidSignature call from the contract to ${action.account} answering ${ERC1271_MAGIC} for it, and the wallet does not answer it at the end of block ${action.blockNumber} either`
         : `${notSigned}, and ${action.account} does not answer ${ERC1271_MAGIC} to isValidSignature at the end of block ${action.blockNumber}; a wallet may have changed its answer within the block, and only the call trace (debug_traceTransaction, which this provider does not serve) shows the answer the contract acted on: read through a provider that serves it`,
   };
+}
+
+/**
+ * The gas limit of an `eth_call` that starts the wallet with what the contract gave it: the item's
+ * allowance (the most, without one) and the call's intrinsic cost (21,000, and 4 or 16 a calldata
+ * byte), and never under EIP-7623's floor. Storage that an earlier item of the batch warmed is
+ * cold here, so only the trace is exact; this keeps a wallet whose answer depends on its gas from
+ * looking forged for that alone.
+ */
+function walletCallGas(walletGas: number | undefined, query: Hex): bigint {
+  // EIP-7623 tokens: a zero byte is one, any other four.
+  let tokens = 0n;
+  for (let i = 2; i < query.length; i += 2) tokens += query.slice(i, i + 2) === "00" ? 1n : 4n;
+  const intrinsic = 21_000n + 4n * tokens;
+  const floor = 21_000n + 10n * tokens;
+  const gas = BigInt(walletGas ?? MAX_WALLET_GAS) + intrinsic;
+  return gas > floor ? gas : floor;
 }
 
 /** A frame of `debug_traceTransaction`'s `callTracer` (the fields read here). */

@@ -351,7 +351,13 @@ contract RoundtableSignaturesTest is RoundtableTestBase {
         (uint256 sessionId, uint8 w) = _sessionWithWallet(address(wallet), ownerKey);
         IRoundtable.SignedAction memory acceptance = _signedAccept(sessionId, w);
         vm.expectRevert(
-            abi.encodeWithSelector(IRoundtable.RoundtableInvalidSignature.selector, sessionId, w, address(wallet))
+            abi.encodeWithSelector(
+                IRoundtable.RoundtableWalletAllowanceSpent.selector,
+                sessionId,
+                w,
+                address(wallet),
+                rt.ERC1271_GAS()
+            )
         );
         rt.applySigned{gas: 5_000_000}(acceptance);
     }
@@ -440,18 +446,21 @@ contract RoundtableSignaturesTest is RoundtableTestBase {
         bytes32 transcriptBefore = rt.transcriptOf(sessionId);
         uint256 actedBefore = rt.sessionState(sessionId).acted;
 
-        vm.expectRevert(abi.encodeWithSelector(IRoundtable.RoundtableInvalidSignature.selector, sessionId, w, wallet));
+        // A state change inside a staticcall halts the wallet's frame with all its gas spent.
+        bytes memory spent = abi.encodeWithSelector(
+            IRoundtable.RoundtableWalletAllowanceSpent.selector,
+            sessionId,
+            w,
+            wallet,
+            rt.ERC1271_GAS()
+        );
+        vm.expectRevert(spent);
         rt.applySigned(a);
 
         IRoundtable.SignedAction[] memory items = new IRoundtable.SignedAction[](1);
         items[0] = a;
         vm.expectEmit(address(rt));
-        emit IRoundtable.ActionRejected(
-            sessionId,
-            0,
-            w,
-            abi.encodeWithSelector(IRoundtable.RoundtableInvalidSignature.selector, sessionId, w, wallet)
-        );
+        emit IRoundtable.ActionRejected(sessionId, 0, w, spent);
         rt.batch(_pack(items));
 
         vm.assertEq(rt.transcriptOf(sessionId), transcriptBefore, "transcript unchanged");

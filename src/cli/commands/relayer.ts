@@ -63,6 +63,12 @@ export const relayerCommand = defineCommand({
       description:
         "most batch transactions pending at once, on consecutive nonces (1 to 64; default 4)",
     },
+    "unproven-wallet-gas-per-hour": {
+      type: "string",
+      valueName: "GAS",
+      description:
+        "most wallet-check allowance an hour for contract wallets with no item landed yet (default 2000000; 0: none)",
+    },
     "client-rate": {
       type: "string",
       valueName: "N",
@@ -178,6 +184,7 @@ export const relayerCommand = defineCommand({
           clientBurst: values["client-burst"],
           partyRate: values["party-rate"],
           partyBurst: values["party-burst"],
+          unprovenWalletGasPerHour: values["unproven-wallet-gas-per-hour"],
           queueLimit: values["queue-limit"],
           bodyLimit: values["body-limit"],
           clientInvalidRate: values["client-invalid-rate"],
