@@ -296,7 +296,8 @@ export function createBatcher({
         const walletFailed =
           outcome.status === "rejected" &&
           walletFailures.has(outcome.reason?.contractError?.name ?? "");
-        if (outcome.status === "included") contractWallets.unprovenWallets?.refund(outcome.id);
+        // Only a wallet's own failure spent its allowance: anything else gives the charge back.
+        if (!walletFailed) contractWallets.unprovenWallets?.refund(outcome.id);
         const standing = contractWallets.reputation.note(
           wallet,
           { id: outcome.id, batchId },

@@ -353,13 +353,19 @@ export function createRelayerApp(deps: RelayerAppDependencies): Hono {
     // A wallet item gives the wallet's check what its trace spent, with room (walletAllowance):
     // a wallet that answers yes here and spends all it gets at inclusion costs only that much.
     let walletGas: number | undefined = walletItem ? MAX_WALLET_GAS : undefined;
+    // Whether the trace saw the contract ask the wallet: an account with code whose own key
+    // signed (EIP-7702) is accepted by ECDSA, which nothing can flip, so it risks no allowance.
+    let walletAsked = false;
     if (owner !== undefined && walletItem && deps.checkContractWallet !== undefined) {
       const verdict = await deps.checkContractWallet(owner, action);
       if (!verdict.ok) {
         if (verdict.status === 503) return chainUnavailable(c);
         return junk(fail(c, verdict.status, { code: verdict.code, message: verdict.message }));
       }
-      if (verdict.walletGas !== undefined) walletGas = walletAllowance(verdict.walletGas);
+      if (verdict.walletGas !== undefined) {
+        walletGas = walletAllowance(verdict.walletGas);
+        walletAsked = true;
+      }
     }
 
     // The signature is the party's (the contract accepted it): only now is the party's budget
@@ -380,7 +386,7 @@ export function createRelayerApp(deps: RelayerAppDependencies): Hono {
 
     // A wallet with no landed item here is charged to the hour's budget for unproven wallets
     // (unprovenWallets.ts): however many fresh wallets an attacker makes, that bounds the loss.
-    if (owner !== undefined && walletItem && walletGas !== undefined && deps.unprovenWallets) {
+    if (owner !== undefined && walletAsked && walletGas !== undefined && deps.unprovenWallets) {
       const charged = deps.unprovenWallets.charge(id, owner.address, walletGas);
       if (!charged.ok) {
         const message = `Party ${action.party} of session ${action.sessionId} is the contract wallet ${owner.address}, which has not landed an item through this relayer yet, and its check earns an allowance of ${walletGas} gas`;

@@ -4,7 +4,21 @@
 import { expect } from "chai";
 import type { Address, Hash } from "viem";
 import type { WalletRecord } from "../../src/relayer/reputation.js";
+import type { Relayer } from "../../src/relayer/server.js";
 import { createUnprovenWalletBudget } from "../../src/relayer/unprovenWallets.js";
+import { byAddress, eoaParties, eoaParty } from "../helpers/accounts.js";
+import { jsonRpc } from "../helpers/jsonRpc.js";
+import {
+  createAcceptSessions,
+  deployWalletOnAnvil,
+  getAction,
+  postAction,
+  type RelayerChain,
+  startRelayerChain,
+  startTestRelayer,
+  tempDir,
+  waitFor,
+} from "./helpers.js";
 
 const fresh = "0x00000000000000000000000000000000000000f1" as Address;
 const proven = "0x00000000000000000000000000000000000000f2" as Address;
@@ -57,5 +71,45 @@ describe("relayer › the hour's budget for unproven contract wallets (R9)", () 
     });
     expect(budgetOf(0).charge(id(1), fresh, 8_000)).to.deep.equal({ ok: false, never: true });
     expect(budgetOf(0).charge(id(1), proven, 8_000)).to.deep.equal({ ok: true });
+  });
+});
+
+describe("relayer › unproven wallets on a real relayer (R9)", function () {
+  this.timeout(120_000);
+  let chain: RelayerChain;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let relayer: Relayer;
+  before(async () => {
+    chain = await startRelayerChain({});
+    dir = await tempDir();
+    // A budget of 0: no wallet the contract must ask is relayed before it has landed an item.
+    relayer = await startTestRelayer(chain, dir.path, { unprovenWalletGasPerHour: 0 });
+  });
+  after(async () => {
+    await relayer?.close();
+    await chain?.stop();
+    await dir?.remove();
+  });
+
+  it("refuses a wallet the contract must ask (403), but relays an account with code whose own key signed (EIP-7702), which no allowance is at risk for", async () => {
+    const wallet = await deployWalletOnAnvil(chain, "unproven/wallet", 0n);
+    // An EOA with code, as an EIP-7702 account: the contract accepts its own key's signature by
+    // ECDSA before it would ask the code.
+    const delegated = eoaParty("unproven/7702");
+    await jsonRpc(chain.anvil.rpcUrl, "anvil_setCode", [delegated.address, "0x60006000f3"]);
+    const parties = [wallet, delegated, ...eoaParties("unproven/peers", 1)].sort(byAddress);
+    const [session] = await createAcceptSessions({ chain, parties, count: 1 });
+
+    const refused = await postAction(relayer.url, session!.accepts[parties.indexOf(wallet)]!);
+    expect(refused.status, JSON.stringify(refused.body)).to.equal(403);
+    expect((refused.body.error as { code: string }).code).to.equal("unproven_wallet_refused");
+
+    const posted = await postAction(relayer.url, session!.accepts[parties.indexOf(delegated)]!);
+    expect(posted.status, JSON.stringify(posted.body)).to.equal(202);
+    const state = await waitFor("the delegated account's acceptance included", async () => {
+      const s = await getAction(relayer.url, String(posted.body.id));
+      return s.status === "included" ? s : undefined;
+    });
+    expect(state.status).to.equal("included");
   });
 });
