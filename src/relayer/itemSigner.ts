@@ -4,7 +4,8 @@ import { recoverSigner, type SlotOwner } from "./validateAction.js";
 
 /**
  * Who signs an item, as far as its cost to the relayer goes (threats R9, D1–D4):
- * - `account`: an EOA party; the contract checks ECDSA against the account or its delegate.
+ * - `account`: an EOA party, or an account with code whose own key signed (an EIP-7702
+ *   account): the contract recovers the account by ECDSA before it would ask any code.
  * - `wallet`: a contract-wallet party's own ERC-1271 signature: traced, limited by reputation,
  *   given a whole allowance in a batch.
  * - `delegate`: a contract-wallet party's round action signed by the delegate its acceptance
@@ -68,16 +69,18 @@ export function createItemSignerClassifier({
   return async (owner, action, digest) => {
     if (!owner.contractWallet) return { kind: "account" };
     const wallet = owner.address;
-    // Only the account accepts (the contract asks the wallet): an acceptance is the wallet's own.
-    if (action.action === ActionType.Accept) return { kind: "wallet", wallet };
-    let delegate = await delegateOf(action, false);
-    if (isAddressEqual(delegate, zeroAddress)) return { kind: "wallet", wallet };
-    // Only an ECDSA-sized signature can be the delegate's (a Safe's owners sign 65 bytes each).
+    // Only an ECDSA-sized signature can be the account's own or the delegate's (a Safe's owners
+    // sign 65 bytes each).
     const bytes = (action.signature.length - 2) / 2;
     const recovered =
       bytes === 64 || bytes === 65
         ? await recoverSigner({ digest, signature: action.signature })
         : undefined;
+    if (recovered !== undefined && isAddressEqual(recovered, wallet)) return { kind: "account" };
+    // Only the account accepts (the contract asks the wallet): an acceptance is the wallet's own.
+    if (action.action === ActionType.Accept) return { kind: "wallet", wallet };
+    let delegate = await delegateOf(action, false);
+    if (isAddressEqual(delegate, zeroAddress)) return { kind: "wallet", wallet };
     if (recovered !== undefined && isAddressEqual(recovered, delegate)) {
       return { kind: "delegate", wallet, delegate };
     }

@@ -62,7 +62,7 @@ export function createRelayerMetrics({ queueDepth }: { queueDepth: () => number 
     }),
     walletParties: new Counter({
       name: "roundtable_relayer_wallet_party_actions_total",
-      help: "Contract-wallet parties' actions by signer: wallet (its own ERC-1271, traced), delegate (ECDSA, an ordinary item), not-delegate (refused)",
+      help: "Contract-wallet parties' actions by signer: wallet (its own ERC-1271, traced), delegate (ECDSA, an ordinary item), account (its own key, as an EIP-7702 account: an ordinary item), not-delegate (refused)",
       labelNames: ["signer"] as const,
       registers: [registry],
     }),

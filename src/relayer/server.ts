@@ -680,7 +680,9 @@ export async function createRelayer({
           if (!owner?.contractWallet) return undefined;
           const digest = actionDigest({ chainId, contract, action });
           const signer = await classifySigner(owner, action, digest);
-          return signer.kind === "delegate" ? undefined : owner.address;
+          return signer.kind === "wallet" || signer.kind === "not-delegate"
+            ? owner.address
+            : undefined;
         },
         reputation,
         unprovenWallets,

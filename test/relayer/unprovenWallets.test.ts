@@ -91,7 +91,7 @@ describe("relayer › unproven wallets on a real relayer (R9)", function () {
     await dir?.remove();
   });
 
-  it("refuses a wallet the contract must ask (403), but relays an account with code whose own key signed (EIP-7702), which no allowance is at risk for", async () => {
+  it("refuses a wallet the contract must ask (403), but relays an account with code whose own key signed (EIP-7702) as an ordinary item, which no allowance is at risk for", async () => {
     const wallet = await deployWalletOnAnvil(chain, "unproven/wallet", 0n);
     // An EOA with code, as an EIP-7702 account: the contract accepts its own key's signature by
     // ECDSA before it would ask the code.
@@ -111,5 +111,18 @@ describe("relayer › unproven wallets on a real relayer (R9)", function () {
       return s.status === "included" ? s : undefined;
     });
     expect(state.status).to.equal("included");
+    // Classified as the account's own signature, an ordinary item: not traced, no allowance.
+    const metrics = await (await fetch(`${relayer.url}/metrics`)).text();
+    const counted = (signer: string) =>
+      Number(
+        metrics
+          .split("\n")
+          .find((l) =>
+            l.startsWith(`roundtable_relayer_wallet_party_actions_total{signer="${signer}"}`),
+          )
+          ?.split(" ")
+          .at(-1) ?? 0,
+      );
+    expect([counted("account"), counted("wallet")]).to.deep.equal([1, 1]);
   });
 });
