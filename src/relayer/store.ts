@@ -165,9 +165,18 @@ export function openRelayerStore({ path, chainId, contract, relayer }: OpenRelay
   }
 
   // A database from before wallet allowances: its wallet items are sent with the most, as then.
-  const columns = db.prepare("PRAGMA table_info(actions)").all() as Row[];
-  if (!columns.some((c) => c.name === "wallet_gas")) {
-    db.exec("ALTER TABLE actions ADD COLUMN wallet_gas INTEGER");
+  // Checked and altered under the write lock, so two processes opening it at once cannot both add.
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    const columns = db.prepare("PRAGMA table_info(actions)").all() as Row[];
+    if (!columns.some((c) => c.name === "wallet_gas")) {
+      db.exec("ALTER TABLE actions ADD COLUMN wallet_gas INTEGER");
+    }
+    db.exec("COMMIT");
+  } catch (error) {
+    db.exec("ROLLBACK");
+    db.close();
+    throw error;
   }
 
   const statements = {
