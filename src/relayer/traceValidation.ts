@@ -6,6 +6,7 @@ import {
   isAddressEqual,
   keccak256,
 } from "viem";
+import { MAX_WALLET_GAS } from "../sdk/batchCall.js";
 import { roundtableAbi } from "../sdk/generated/roundtableAbi.js";
 import type { SignedAction } from "../sdk/types.js";
 
@@ -271,14 +272,22 @@ export async function traceWalletValidation({
   };
 }
 
-/** The gas the wallet's ERC-1271 frame (the contract's STATICCALL to it) spent, if there is one. */
+/**
+ * The gas the wallet's ERC-1271 frame (the contract's STATICCALL to it) spent; undefined when the
+ * contract did not ask the wallet. A frame whose gas the node does not say counts as the most.
+ */
 function walletCheckGasUsed(callTrace: CallFrame, wallet: Address): number | undefined {
   const frame = callTrace.calls?.find(
     (c) => c.type === "STATICCALL" && c.to !== undefined && isAddressEqual(c.to, wallet),
   );
-  if (frame?.gasUsed === undefined) return undefined;
-  const gas = Number(BigInt(frame.gasUsed));
-  return Number.isSafeInteger(gas) && gas >= 0 ? gas : undefined;
+  if (frame === undefined) return undefined;
+  let gas = Number.NaN;
+  try {
+    gas = Number(BigInt(frame.gasUsed ?? "x"));
+  } catch {
+    // Not a number: the most, below.
+  }
+  return Number.isSafeInteger(gas) && gas >= 0 ? gas : MAX_WALLET_GAS;
 }
 
 function refusalMessage(
