@@ -1313,7 +1313,9 @@ describe("Roundtable", () => {
       const honestCreated = (c: Connection) =>
         sessionWith(c, (d) => deployHonestWallet(d, "threats/honest"));
 
-      it("C7: a hostile wallet re-entering while its signature is checked is rejected with RoundtableInvalidSignature", async () => {
+      // A state change inside the contract's staticcall halts the wallet's frame, spending all the
+      // gas it was given: the rejection names the allowance (RoundtableWalletAllowanceSpent).
+      it("C7: a hostile wallet re-entering while its signature is checked is rejected, its allowance spent", async () => {
         const { d, session, wallet, index } = await networkHelpers.loadFixture(hostileInRound1);
         const other = bytesOf("threats/reentered", 131);
         await arm(d, wallet, submitCalldata(session.id, index, 1, other), false);
@@ -1321,8 +1323,8 @@ describe("Roundtable", () => {
         await viem.assertions.revertWithCustomErrorWithArgs(
           applySigned(d, signed),
           d.roundtable,
-          "RoundtableInvalidSignature",
-          [session.id, index, wallet.address],
+          "RoundtableWalletAllowanceSpent",
+          [session.id, index, wallet.address, 500_000n],
         );
       });
 
@@ -1336,7 +1338,7 @@ describe("Roundtable", () => {
         );
         const before = await snapshotOf(d, session);
         const signed = await signFor(d, session, submitAction(session.id, index, 1, round1(index)));
-        assert.equal(await outcomeOf(d, applySigned(d, signed)), "RoundtableInvalidSignature");
+        assert.equal(await outcomeOf(d, applySigned(d, signed)), "RoundtableWalletAllowanceSpent");
         assert.deepEqual(await snapshotOf(d, session), before);
       });
 
@@ -1358,8 +1360,8 @@ describe("Roundtable", () => {
         await viem.assertions.revertWithCustomErrorWithArgs(
           applySigned(d, signed),
           d.roundtable,
-          "RoundtableInvalidSignature",
-          [session.id, index, wallet.address],
+          "RoundtableWalletAllowanceSpent",
+          [session.id, index, wallet.address, 500_000n],
         );
         const [state, transcript] = await snapshotOf(d, session);
         assert.deepEqual([state.acted, transcript], [0n, zeroHash]);
@@ -1415,10 +1417,11 @@ describe("Roundtable", () => {
               sessionId: session.id,
               item: BigInt(index),
               party: index,
-              reason: roundtableError("RoundtableInvalidSignature", [
+              reason: roundtableError("RoundtableWalletAllowanceSpent", [
                 session.id,
                 index,
                 wallet.address,
+                500_000n,
               ]),
             },
           ],
