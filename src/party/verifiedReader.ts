@@ -148,6 +148,19 @@ export class VerifiedReader {
           );
         }
         const reason = toRoundtableError(error);
+        // readSession asks resultOf only when sessionState said Finalized at the same block: a
+        // NoResult then is a node answering one block two ways (seen on anvil under load), which
+        // a poll later agrees, as an untrusted read does.
+        if (
+          reason instanceof RoundtableContractError &&
+          reason.errorName === "RoundtableNoResult" &&
+          ++untrusted < MAX_UNTRUSTED_READS
+        ) {
+          const polls = Math.min(2 ** (untrusted - 1), MAX_UNTRUSTED_WAIT_POLLS);
+          for (let wait = 0; wait < polls; wait++) await this.#run.sleep();
+          this.#run.throwIfStopped();
+          continue;
+        }
         if (reason instanceof RoundtableContractError) {
           throw this.#run.error(
             "CHAIN",
